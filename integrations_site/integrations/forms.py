@@ -1,0 +1,60 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from integrations_site.organizations.models import Organization
+
+from .models import Integration, IntegrationType
+from .providers import Provider, get_provider, providers_for
+
+NAME_TAKEN = "An integration with this name already exists in this organization."
+
+
+class RegistryIntegrationForm(forms.Form):
+    """Create Registry Integration: name and provider, plus the chosen provider's fields.
+
+    The provider's own form (``credentials_form``) validates its fields; both render together
+    and ``is_valid()`` covers both."""
+
+    name = forms.CharField(
+        label="Integration Name",
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "aws-ecr-integration"}),
+    )
+    provider = forms.ChoiceField(label="Provider")
+
+    def __init__(self, *args, organization: Organization, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        choices = providers_for(IntegrationType.PRIVATE_REGISTRY)
+        self.fields["provider"].choices = [(p.key, p.display_name) for p in choices]
+        requested = (self.data.get("provider") if self.is_bound else None) or self.initial.get(
+            "provider"
+        )
+        chosen = get_provider(requested or "")
+        self.chosen_provider: Provider = chosen if chosen in choices else choices[0]
+        self.initial["provider"] = self.chosen_provider.key
+        # With JavaScript, changing Provider swaps in that provider's fields.
+        self.fields["provider"].widget.attrs.update(
+            {
+                "hx-get": reverse("integrations:provider_fields"),
+                "hx-target": "#provider-fields",
+                "hx-swap": "outerHTML",
+                "hx-trigger": "change",
+            }
+        )
+        self.credentials_form = self.chosen_provider.form_class(
+            data=self.data if self.is_bound else None
+        )
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        taken = Integration.objects.for_organization(self.organization).filter(name__iexact=name)
+        if taken.exists():
+            raise ValidationError(NAME_TAKEN)
+        return name
+
+    def is_valid(self) -> bool:
+        # Validate both so every field error shows at once.
+        own = super().is_valid()
+        return self.credentials_form.is_valid() and own

@@ -1,0 +1,74 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+from integrations_site.organizations.models import Organization
+
+from .fields import EncryptedJSONField
+
+
+class IntegrationType(models.TextChoices):
+    PRIVATE_REGISTRY = "private-registry", "Container Registry"
+    # Storage types (s3, gcs, azureblob) join here with their providers.
+
+
+class IntegrationQuerySet(models.QuerySet["Integration"]):
+    def for_organization(self, organization: Organization) -> "IntegrationQuerySet":
+        return self.filter(organization=organization)
+
+    def name_contains(self, text: str) -> "IntegrationQuerySet":
+        return self.filter(name__icontains=text) if text else self
+
+    def for_list(self) -> "IntegrationQuerySet":
+        # The list never needs the ciphertext; deferring it keeps pages light.
+        return self.select_related("created_by").defer("credentials")
+
+
+class Integration(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="integrations"
+    )
+    name = models.CharField(max_length=100)
+    type = models.CharField(max_length=40, choices=IntegrationType.choices)
+    provider = models.CharField(max_length=40)
+    metadata = models.JSONField(default=dict, blank=True)
+    # Non-secret display values, copied out of the credentials when they are set.
+    account = models.CharField(max_length=64, blank=True)
+    region = models.CharField(max_length=64, blank=True)
+    key_hint = models.CharField(max_length=32, blank=True)
+    credentials = EncryptedJSONField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = IntegrationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization",
+                Lower("name"),
+                name="integration_name_unique_per_org",
+                violation_error_message="An integration with this name already exists.",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def provider_display(self) -> str:
+        from .providers import provider_display_name
+
+        return provider_display_name(self.provider)

@@ -1,0 +1,154 @@
+"""Integration providers: one class each, registered by key.
+
+A provider owns its credential fields (a Django form: labels, widgets, validation), what is
+secret among them, and the non-secret display values stored beside the ciphertext. Adding a
+provider is one class decorated with ``@register``."""
+
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+import boto3
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .models import IntegrationType
+
+
+def _ecr_regions() -> list[str]:
+    session = boto3.session.Session()
+    regions: set[str] = set()
+    for partition in session.get_available_partitions():
+        regions.update(session.get_available_regions("ecr", partition_name=partition))
+    return sorted(regions)
+
+
+ECR_REGIONS: list[str] = _ecr_regions()
+
+
+@dataclass(frozen=True)
+class Display:
+    """Non-secret values shown in lists and the admin."""
+
+    account: str = ""
+    region: str = ""
+    key_hint: str = ""
+
+
+class Provider:
+    key: ClassVar[str]
+    display_name: ClassVar[str]
+    integration_type: ClassVar[str]
+    form_class: ClassVar[type[forms.Form]]
+    # Field names whose values are never rendered back, logged or returned by the API.
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+
+    def credentials(self, cleaned_data: dict) -> dict:
+        """What gets encrypted: every credential field."""
+        return {name: cleaned_data[name] for name in self.form_class.base_fields}
+
+    def display(self, cleaned_data: dict) -> Display:
+        raise NotImplementedError
+
+    def metadata(self) -> dict:
+        return {"provider": self.key}
+
+
+_REGISTRY: dict[str, Provider] = {}
+
+
+def register(cls: type[Provider]) -> type[Provider]:
+    _REGISTRY[cls.key] = cls()
+    return cls
+
+
+def get_provider(key: str) -> Provider | None:
+    return _REGISTRY.get(key)
+
+
+def providers_for(integration_type: str) -> list[Provider]:
+    return [p for p in _REGISTRY.values() if p.integration_type == integration_type]
+
+
+def provider_display_name(key: str) -> str:
+    provider = _REGISTRY.get(key)
+    return provider.display_name if provider else key
+
+
+# --- AWS Elastic Container Registry ---------------------------------------------------------
+
+ACCESS_KEY_ID_RE = re.compile(r"^(AKIA|ASIA)[A-Z0-9]{16}$")
+SECRET_ACCESS_KEY_RE = re.compile(r"^[A-Za-z0-9/+=]{40}$")
+ACCOUNT_RE = re.compile(r"^[0-9]{12}$")
+
+
+def key_hint(access_key_id: str) -> str:
+    return f"{access_key_id[:4]}…{access_key_id[-4:]}"
+
+
+class AwsCredentialsForm(forms.Form):
+    access_key_id = forms.CharField(
+        label="Access Key ID",
+        max_length=20,
+        help_text="From your IAM user's security credentials, e.g. AKIAIOSFODNN7EXAMPLE.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    secret_access_key = forms.CharField(
+        label="Secret Access Key",
+        # Never rendered back: after a validation error the user re-enters it.
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Write-only: stored encrypted and never shown again. "
+        "Re-enter it if the form reports an error.",
+    )
+    account = forms.CharField(
+        label="Account",
+        max_length=12,
+        help_text="Your 12-digit AWS account ID.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    region = forms.ChoiceField(
+        label="Region",
+        choices=[("", "Select a region")] + [(r, r) for r in ECR_REGIONS],
+        help_text="The Region where the ECR repository was created, e.g. us-east-1.",
+    )
+
+    def clean_access_key_id(self) -> str:
+        value = self.cleaned_data["access_key_id"]
+        if not ACCESS_KEY_ID_RE.match(value):
+            raise ValidationError(
+                "Enter a valid Access Key ID: 20 characters starting with AKIA or ASIA, "
+                "upper-case letters and digits only."
+            )
+        return value
+
+    def clean_secret_access_key(self) -> str:
+        value = self.cleaned_data["secret_access_key"]
+        if not SECRET_ACCESS_KEY_RE.match(value):
+            # Say what is wrong without echoing any part of the secret.
+            raise ValidationError(
+                "Enter a valid Secret Access Key: exactly 40 characters of letters, digits, "
+                "'/', '+' and '='."
+            )
+        return value
+
+    def clean_account(self) -> str:
+        value = self.cleaned_data["account"]
+        if not ACCOUNT_RE.match(value):
+            raise ValidationError("Enter your AWS account ID: exactly 12 digits.")
+        return value
+
+
+@register
+class AwsProvider(Provider):
+    key = "aws"
+    display_name = "AWS"
+    integration_type = IntegrationType.PRIVATE_REGISTRY
+    form_class = AwsCredentialsForm
+    secret_fields = ("secret_access_key",)
+
+    def display(self, cleaned_data: dict) -> Display:
+        return Display(
+            account=cleaned_data["account"],
+            region=cleaned_data["region"],
+            key_hint=key_hint(cleaned_data["access_key_id"]),
+        )

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "integrations"
+urlpatterns = [
+    path("", views.integration_list, name="list"),
+    path("new/registry/", views.integration_create, name="create"),
+    path("new/registry/provider-fields/", views.provider_fields, name="provider_fields"),
+    path("<uuid:pk>/delete/", views.integration_delete, name="delete"),
+]

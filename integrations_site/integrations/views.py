@@ -1,0 +1,149 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import reswap, retarget, trigger_client_event
+
+from integrations_site.organizations.access import membership_required
+
+from . import services
+from .forms import RegistryIntegrationForm
+from .models import Integration
+
+LIST_TEMPLATE = "integrations/integration_list.html"
+FORM_TEMPLATE = "integrations/integration_form.html"
+DELETE_TEMPLATE = "integrations/integration_confirm_delete.html"
+DELETE_MESSAGE = (
+    "Removing the integration will result in the loss of access to any connected private registry."
+)
+
+
+def _list_context(request: HttpRequest) -> dict:
+    query = request.GET.get("q", "").strip()
+    integrations = (
+        Integration.objects.for_organization(request.membership.organization)
+        .name_contains(query)
+        .for_list()
+    )
+    page = Paginator(integrations, settings.INTEGRATIONS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return {
+        "page": page,
+        "query": query,
+        "can_manage": request.membership.is_admin,
+        "edit_tooltip": (
+            f"Container Registry integration is editable only from {settings.PLATFORM_NAME} SDK."
+        ),
+    }
+
+
+def _get_integration(request: HttpRequest, pk) -> Integration:
+    # Scoped to the current organization: another organization's integration is a 404.
+    integration = (
+        Integration.objects.for_organization(request.membership.organization)
+        .defer("credentials")
+        .filter(pk=pk)
+        .first()
+    )
+    if integration is None:
+        raise Http404("This integration does not exist. It may have been deleted already.")
+    return integration
+
+
+@require_GET
+@membership_required()
+def integration_list(request: HttpRequest) -> HttpResponse:
+    template = LIST_TEMPLATE
+    if request.htmx and request.htmx.target == "integration-table":
+        template += "#integration-table"
+    return render(request, template, _list_context(request))
+
+
+@require_GET
+@membership_required(admin=True)
+def provider_fields(request: HttpRequest) -> HttpResponse:
+    """The chosen provider's fields, swapped into the create form when Provider changes."""
+    form = RegistryIntegrationForm(
+        organization=request.membership.organization,
+        initial={"provider": request.GET.get("provider", "")},
+    )
+    return render(request, f"{FORM_TEMPLATE}#provider-fields", {"form": form})
+
+
+@sensitive_post_parameters("secret_access_key")
+@require_http_methods(["GET", "POST"])
+@membership_required(admin=True)
+def integration_create(request: HttpRequest) -> HttpResponse:
+    organization = request.membership.organization
+    if request.method == "POST" and "choose_provider" in request.POST:
+        # Without JavaScript, "Choose" re-renders the form for another provider. Secrets
+        # typed so far are dropped, never echoed.
+        form = RegistryIntegrationForm(
+            organization=organization,
+            initial={
+                "name": request.POST.get("name", ""),
+                "provider": request.POST.get("provider", ""),
+            },
+        )
+    elif request.method == "POST":
+        form = RegistryIntegrationForm(request.POST, organization=organization)
+        if form.is_valid():
+            try:
+                integration = services.integration_create(
+                    organization=organization,
+                    created_by=request.user,
+                    name=form.cleaned_data["name"],
+                    provider=form.chosen_provider,
+                    credentials=form.credentials_form.cleaned_data,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, f"Integration “{integration.name}” created.")
+                if request.htmx:
+                    response = render(
+                        request, f"{LIST_TEMPLATE}#integration-table", _list_context(request)
+                    )
+                    response = retarget(response, "#integration-table")
+                    response = reswap(response, "outerHTML")
+                    return trigger_client_event(response, "dialog:close")
+                return redirect("integrations:list")
+    else:
+        form = RegistryIntegrationForm(
+            organization=organization, initial={"provider": request.GET.get("provider", "")}
+        )
+    if request.htmx:
+        # htmx swaps the re-rendered dialog in place; errors are in the markup.
+        return render(request, f"{FORM_TEMPLATE}#dialog", {"form": form})
+    return render(request, FORM_TEMPLATE, {"form": form}, status=422 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@membership_required(admin=True)
+def integration_delete(request: HttpRequest, pk) -> HttpResponse:
+    integration = _get_integration(request, pk)
+    if request.method == "POST":
+        services.integration_delete(integration=integration)
+        messages.success(request, f"Integration “{integration.name}” deleted.")
+        if request.htmx:
+            remaining = Integration.objects.for_organization(request.membership.organization)
+            if remaining.exists():
+                # Remove just the row (and show the message) without reloading the page.
+                response = render(request, "includes/messages.html#oob-messages")
+            else:
+                response = render(
+                    request, f"{LIST_TEMPLATE}#integration-table", _list_context(request)
+                )
+                response = retarget(response, "#integration-table")
+                response = reswap(response, "outerHTML")
+            return trigger_client_event(response, "dialog:close")
+        return redirect("integrations:list")
+    template = DELETE_TEMPLATE
+    if request.htmx:
+        template += "#dialog"
+    return render(request, template, {"integration": integration, "message": DELETE_MESSAGE})
