@@ -1,6 +1,7 @@
 """The one settings module. Every value that differs between machines comes from the
 environment (or a `.env` file beside manage.py); `.env.example` documents each variable."""
 
+import os
 from pathlib import Path
 
 import environ
@@ -10,8 +11,11 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-if (BASE_DIR / ".env").is_file():
-    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Variables already in the environment win over the file. ENV_FILE="" reads no file (the
+# test suite uses that so a developer's .env can't change what the tests see).
+ENV_FILE = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE and Path(ENV_FILE).is_file():
+    environ.Env.read_env(ENV_FILE, overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 

@@ -54,6 +54,10 @@ class RegistryIntegrationForm(forms.Form):
             raise ValidationError(NAME_TAKEN)
         return name
 
+    @property
+    def has_errors(self) -> bool:
+        return self.is_bound and bool(self.errors or self.credentials_form.errors)
+
     def is_valid(self) -> bool:
         # Validate both so every field error shows at once.
         own = super().is_valid()

@@ -120,7 +120,7 @@ def integration_create(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         # htmx swaps the re-rendered dialog in place; errors are in the markup.
         return render(request, f"{FORM_TEMPLATE}#dialog", {"form": form})
-    return render(request, FORM_TEMPLATE, {"form": form}, status=422 if form.errors else 200)
+    return render(request, FORM_TEMPLATE, {"form": form}, status=422 if form.has_errors else 200)
 
 
 @require_http_methods(["GET", "POST"])

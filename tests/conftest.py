@@ -1,0 +1,68 @@
+import pytest
+
+from tests.factories import (
+    CANARY_SECRET,
+    make_integration,
+    make_org,
+    make_user,
+)
+
+__all__ = ["CANARY_SECRET"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def org_admin(db):
+    return make_user("alice")
+
+
+@pytest.fixture
+def org_member(db):
+    return make_user("bob")
+
+
+@pytest.fixture
+def outsider(db):
+    return make_user("mallory")
+
+
+@pytest.fixture
+def org(org_admin, org_member):
+    organization = make_org("Acme", admin=org_admin)
+    from integrations_site.organizations.models import Membership
+    from integrations_site.organizations.services import membership_set
+
+    membership_set(organization=organization, user=org_member, role=Membership.Role.MEMBER)
+    return organization
+
+
+@pytest.fixture
+def other_org(outsider):
+    return make_org("Globex", admin=outsider)
+
+
+@pytest.fixture
+def admin_http(client, org, org_admin):
+    """A test client signed in as the organization's admin."""
+    client.force_login(org_admin)
+    return client
+
+
+@pytest.fixture
+def member_http(client, org, org_member):
+    client.force_login(org_member)
+    return client
+
+
+@pytest.fixture
+def integration(org, org_admin):
+    return make_integration(org, name="aws-ecr-integration", created_by=org_admin)
+
+
+@pytest.fixture
+def other_integration(other_org, outsider):
+    return make_integration(other_org, name="globex-registry", created_by=outsider)

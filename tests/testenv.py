@@ -1,0 +1,17 @@
+"""Loaded with `-p tests.testenv` (pyproject addopts) before pytest-django imports settings.
+
+Settings read the environment at import, so the suite's environment must exist first. A
+developer's `.env` is not read (ENV_FILE=""); DATABASE_URL may still come from the caller
+(CI runs the suite on PostgreSQL that way). These keys exist only for tests."""
+
+import base64
+import os
+
+os.environ["ENV_FILE"] = ""
+os.environ["DEBUG"] = "0"
+os.environ["SECRET_KEY"] = "test-secret-key-for-the-suite-only-" + "x" * 30
+os.environ["INTEGRATIONS_ENCRYPTION_KEYS"] = "test1:" + base64.b64encode(b"t" * 32).decode()
+os.environ["PLATFORM_NAME"] = "Dataloop"
+# The live server for browser tests speaks plain HTTP.
+os.environ["SESSION_COOKIE_SECURE"] = "0"
+os.environ["CSRF_COOKIE_SECURE"] = "0"
