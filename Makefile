@@ -22,7 +22,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 run: $(VENV)/.runtime .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py ensure_demo
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	@echo "Open http://$(HOST):$(PORT)/ and sign in with the login above (Ctrl-C stops the server)."
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.dev
