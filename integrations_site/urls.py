@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -10,4 +11,6 @@ urlpatterns = [
     path("orgs/", include("integrations_site.organizations.urls")),
     path("integrations/", include("integrations_site.integrations.urls")),
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico on pages that don't name one (the admin).
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
 ]

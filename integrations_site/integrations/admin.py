@@ -19,7 +19,7 @@ class IntegrationAdmin(admin.ModelAdmin):
         "name",
         "organization",
         "type",
-        "provider",
+        "provider_display",
         "metadata",
         "account",
         "region",
