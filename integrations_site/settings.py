@@ -66,10 +66,12 @@ INSTALLED_APPS = [
     "csp",
     "integrations_site.organizations",
     "integrations_site.integrations",
+    "integrations_site.api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "integrations_site.api.errors.ApiErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

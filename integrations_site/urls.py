@@ -4,12 +4,16 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from integrations_site.api.endpoints import api
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="integrations:list", permanent=False)),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("orgs/", include("integrations_site.organizations.urls")),
     path("integrations/", include("integrations_site.integrations.urls")),
+    path("tokens/", include("integrations_site.api.urls")),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages that don't name one (the admin).
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),

@@ -51,7 +51,7 @@ class RegistryIntegrationForm(forms.Form):
         name = self.cleaned_data["name"]
         taken = Integration.objects.for_organization(self.organization).filter(name__iexact=name)
         if taken.exists():
-            raise ValidationError(NAME_TAKEN)
+            raise ValidationError(NAME_TAKEN, code="name_taken")
         return name
 
     @property

@@ -42,6 +42,8 @@ class Provider:
     form_class: ClassVar[type[forms.Form]]
     # Field names whose values are never rendered back, logged or returned by the API.
     secret_fields: ClassVar[tuple[str, ...]] = ()
+    # API/SDK option names (options.spec keys) mapped to form field names.
+    api_fields: ClassVar[dict[str, str]] = {}
 
     def credentials(self, cleaned_data: dict) -> dict:
         """What gets encrypted: every credential field."""
@@ -145,6 +147,12 @@ class AwsProvider(Provider):
     integration_type = IntegrationType.PRIVATE_REGISTRY
     form_class = AwsCredentialsForm
     secret_fields = ("secret_access_key",)
+    api_fields = {
+        "accessKeyId": "access_key_id",
+        "secretAccessKey": "secret_access_key",
+        "account": "account",
+        "region": "region",
+    }
 
     def display(self, cleaned_data: dict) -> Display:
         return Display(

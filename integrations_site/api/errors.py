@@ -1,0 +1,104 @@
+"""One error shape for every API failure:
+
+    {"error": {"code": "...", "message": "...", "fields": {"field": ["message", ...]}}}
+
+Raised as ``ApiError`` inside endpoints; anything the framework answers on its own (unknown
+path, wrong method, oversize or non-JSON body, unexpected exception) is turned into the same
+shape by ``ApiErrorMiddleware``, so a client never sees HTML or a traceback from /api/."""
+
+import logging
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/"
+MAX_BODY_BYTES = 64 * 1024
+
+_DEFAULT_MESSAGES = {
+    400: ("bad_request", "The request is not valid."),
+    401: ("unauthorized", "Authentication required: send 'Authorization: Bearer <token>'."),
+    403: ("forbidden", "You are not allowed to do this."),
+    404: ("not_found", "Not found."),
+    405: ("method_not_allowed", "This method is not allowed here."),
+    409: ("conflict", "The request conflicts with the current state."),
+    413: ("payload_too_large", f"The request body is larger than {MAX_BODY_BYTES} bytes."),
+    415: ("unsupported_media_type", "Send the body as JSON: 'Content-Type: application/json'."),
+    500: ("server_error", "Something went wrong on our side; it has been logged."),
+}
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        fields: dict[str, list[str]] | None = None,
+    ) -> None:
+        default_code, default_message = _DEFAULT_MESSAGES.get(status, ("error", "Error."))
+        self.status = status
+        self.code = code or default_code
+        self.message = message or default_message
+        self.fields = fields or {}
+        super().__init__(self.message)
+
+
+def error_body(error: ApiError) -> dict:
+    body: dict = {"code": error.code, "message": error.message}
+    if error.fields:
+        body["fields"] = error.fields
+    return {"error": body}
+
+
+def error_response(error: ApiError) -> JsonResponse:
+    response = JsonResponse(error_body(error), status=error.status)
+    if error.status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+class ApiErrorMiddleware:
+    """Guards /api/: body size and type before any view reads it, JSON errors after."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(API_PREFIX):
+            return self.get_response(request)
+        rejected = self._check_body(request)
+        if rejected is not None:
+            return error_response(rejected)
+        response = self.get_response(request)
+        is_json = response.get("Content-Type", "").startswith("application/json")
+        if response.status_code >= 400 and not is_json:
+            error = ApiError(response.status_code)
+            replacement = error_response(error)
+            if response.status_code == 405 and response.has_header("Allow"):
+                replacement["Allow"] = response["Allow"]
+            return replacement
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not request.path.startswith(API_PREFIX):
+            return None
+        logger.exception("Unhandled API error on %s %s", request.method, request.path)
+        return error_response(ApiError(500))
+
+    @staticmethod
+    def _check_body(request: HttpRequest) -> ApiError | None:
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return None
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return ApiError(400, "Invalid Content-Length header.")
+        if length > MAX_BODY_BYTES:
+            return ApiError(413)
+        content_type = request.content_type or ""
+        if length and content_type != "application/json":
+            return ApiError(415)
+        return None
