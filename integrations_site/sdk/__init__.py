@@ -1,0 +1,30 @@
+"""Python SDK for the Integrations site, shaped like the platform's own SDK (dtlpy):
+
+    import integrations_site.sdk as dl
+    dl.login_token("TOKEN"); dl.set_base_url("http://127.0.0.1:8000")
+    org = dl.organizations.get(organization_id=org_id)
+    org.integrations.create(integrations_type=dl.IntegrationType.PRIVATE_REGISTRY, ...)
+
+Needs only `requests`: it imports nothing from Django."""
+
+from . import exceptions
+from .client import Client, client, login_token, set_base_url
+from .entities import Integration, IntegrationType, Organization
+from .repositories import Integrations, Organizations, integrations, organizations
+from .utils import IntegrationUtils
+
+__all__ = [
+    "Client",
+    "Integration",
+    "IntegrationType",
+    "IntegrationUtils",
+    "Integrations",
+    "Organization",
+    "Organizations",
+    "client",
+    "exceptions",
+    "integrations",
+    "login_token",
+    "organizations",
+    "set_base_url",
+]

@@ -1,0 +1,77 @@
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .repositories import Integrations
+
+
+class IntegrationType(StrEnum):
+    PRIVATE_REGISTRY = "private-registry"
+    S3 = "s3"
+    GCS = "gcs"
+    AZUREBLOB = "azureblob"
+    KEY_VALUE = "key_value"
+
+
+def _timestamp(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+@dataclass
+class Integration:
+    id: str
+    name: str
+    type: str
+    org: str
+    creator: str | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    metadata: dict[str, Any]
+    provider: str
+    account: str = ""
+    region: str = ""
+    key_hint: str = ""
+    _repository: "Integrations | None" = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], repository: "Integrations") -> "Integration":
+        return cls(
+            id=data["id"],
+            name=data["name"],
+            type=data["type"],
+            org=data["org"],
+            creator=data.get("creator"),
+            created_at=_timestamp(data.get("createdAt")),
+            updated_at=_timestamp(data.get("updatedAt")),
+            metadata=data.get("metadata") or {},
+            provider=data.get("provider", ""),
+            account=data.get("account", ""),
+            region=data.get("region", ""),
+            key_hint=data.get("keyHint", ""),
+            _repository=repository,
+        )
+
+    @property
+    def integrations(self) -> "Integrations":
+        if self._repository is None:
+            raise RuntimeError("This integration is not bound to an organization.")
+        return self._repository
+
+    def update(self, new_name: str | None = None, new_options: dict | None = None) -> "Integration":
+        """Rename and/or replace credentials; returns the updated integration."""
+        return self.integrations.update(
+            integrations_id=self.id, new_name=new_name, new_options=new_options
+        )
+
+    def delete(self, sure: bool = False, really: bool = False) -> bool:
+        return self.integrations.delete(integrations_id=self.id, sure=sure, really=really)
+
+
+@dataclass
+class Organization:
+    id: str
+    name: str
+    role: str
+    integrations: "Integrations" = field(repr=False, compare=False)

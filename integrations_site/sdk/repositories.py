@@ -1,0 +1,121 @@
+from typing import Any
+
+from . import exceptions
+from .client import Client
+from .client import client as default_client
+from .entities import Integration, IntegrationType, Organization
+
+
+class Integrations:
+    """Integrations of one organization (``org.integrations``), or of any organization given
+    as ``organization_id=`` (the module-level ``dl.integrations``)."""
+
+    def __init__(self, client: Client, organization_id: str | None = None) -> None:
+        self._client = client
+        self._organization_id = organization_id
+
+    def _path(self, organization_id: str | None, suffix: str = "") -> str:
+        org_id = organization_id or self._organization_id
+        if not org_id:
+            raise exceptions.BadRequest("Pass organization_id=..., or use org.integrations.")
+        return f"/orgs/{org_id}/integrations{suffix}"
+
+    def _bound(self, organization_id: str | None) -> "Integrations":
+        org_id = organization_id or self._organization_id
+        return self if org_id == self._organization_id else Integrations(self._client, org_id)
+
+    def create(
+        self,
+        integrations_type: IntegrationType | str,
+        name: str,
+        options: dict[str, Any],
+        metadata: dict[str, Any] | None = None,
+        organization_id: str | None = None,
+    ) -> Integration:
+        body = {
+            "type": str(integrations_type),
+            "name": name,
+            "options": options,
+            "metadata": metadata or {},
+        }
+        data = self._client.request("POST", self._path(organization_id), json=body)
+        return Integration.from_json(data, self._bound(organization_id))
+
+    def list(self, organization_id: str | None = None) -> list[Integration]:
+        data = self._client.request("GET", self._path(organization_id))
+        bound = self._bound(organization_id)
+        return [Integration.from_json(item, bound) for item in data]
+
+    def get(self, integrations_id: str, organization_id: str | None = None) -> Integration:
+        data = self._client.request("GET", self._path(organization_id, f"/{integrations_id}"))
+        return Integration.from_json(data, self._bound(organization_id))
+
+    def update(
+        self,
+        new_name: str | None = None,
+        integrations_id: str | None = None,
+        integration: Integration | None = None,
+        new_options: dict[str, Any] | None = None,
+        organization_id: str | None = None,
+    ) -> Integration:
+        """The only way to edit an integration: rename and/or replace its credentials."""
+        integration_id = integrations_id or (integration.id if integration else None)
+        if not integration_id:
+            raise exceptions.BadRequest("Pass integrations_id=... or integration=...")
+        body: dict[str, Any] = {"integrationId": str(integration_id)}
+        if new_name is not None:
+            body["name"] = new_name
+        if new_options is not None:
+            credentials: dict[str, Any] = {"options": new_options}
+            if integration is not None:
+                credentials["type"] = integration.type
+            body["credentials"] = credentials
+        data = self._client.request("PATCH", self._path(organization_id), json=body)
+        return Integration.from_json(data, self._bound(organization_id))
+
+    def delete(
+        self,
+        integrations_id: str,
+        sure: bool = False,
+        really: bool = False,
+        organization_id: str | None = None,
+    ) -> bool:
+        if not (sure and really):
+            raise exceptions.DeleteNotConfirmed(
+                "Deleting an integration revokes access to its registry at once: "
+                "call delete(..., sure=True, really=True)."
+            )
+        self._client.request("DELETE", self._path(organization_id, f"/{integrations_id}"))
+        return True
+
+
+class Organizations:
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def _entity(self, data: dict[str, Any]) -> Organization:
+        return Organization(
+            id=data["id"],
+            name=data["name"],
+            role=data["role"],
+            integrations=Integrations(self._client, data["id"]),
+        )
+
+    def get(
+        self, organization_id: str | None = None, organization_name: str | None = None
+    ) -> Organization:
+        if organization_id:
+            return self._entity(self._client.request("GET", f"/orgs/{organization_id}"))
+        if organization_name:
+            for organization in self.list():
+                if organization.name == organization_name:
+                    return organization
+            raise exceptions.NotFound(f"No organization named {organization_name!r}.")
+        raise exceptions.BadRequest("Pass organization_id=... or organization_name=...")
+
+    def list(self) -> list[Organization]:
+        return [self._entity(item) for item in self._client.request("GET", "/orgs")]
+
+
+organizations = Organizations(default_client)
+integrations = Integrations(default_client)
