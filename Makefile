@@ -10,6 +10,8 @@ PORT ?= 8000
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@# Put the repo on the venv's path so scripts anywhere can `import integrations_site.sdk`.
+	$(PY) -c "import os, sysconfig; open(os.path.join(sysconfig.get_path('purelib'), 'integrations_site.pth'), 'w').write(os.getcwd() + chr(10))"
 	touch $@
 
 $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
