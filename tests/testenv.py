@@ -15,3 +15,10 @@ os.environ["PLATFORM_NAME"] = "Dataloop"
 # The live server for browser tests speaks plain HTTP.
 os.environ["SESSION_COOKIE_SECURE"] = "0"
 os.environ["CSRF_COOKIE_SECURE"] = "0"
+# AWS: never the real endpoints or this machine's AWS profile. A closed loopback port answers
+# "connection refused" at once; tests that need AWS start moto's server and point here.
+os.environ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9"
+os.environ["AWS_CONFIG_FILE"] = os.devnull
+os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+for name in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+    os.environ.pop(name, None)

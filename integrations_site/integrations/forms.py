@@ -22,6 +22,14 @@ class RegistryIntegrationForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "aws-ecr-integration"}),
     )
     provider = forms.ChoiceField(label="Provider")
+    check_repository = forms.CharField(
+        label="Repository to check",
+        required=False,
+        max_length=256,
+        help_text="Optional: a repository name such as models/detector, to check read access "
+        "to it too. Not stored.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
 
     def __init__(self, *args, organization: Organization, **kwargs) -> None:
         super().__init__(*args, **kwargs)

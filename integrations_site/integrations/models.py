@@ -14,6 +14,12 @@ class IntegrationType(models.TextChoices):
     # Storage types (s3, gcs, azureblob) join here with their providers.
 
 
+class IntegrationStatus(models.TextChoices):
+    VERIFIED = "verified", "Verified"
+    FAILED = "failed", "Failed"
+    NOT_VERIFIED = "not_verified", "Not verified"
+
+
 class IntegrationQuerySet(models.QuerySet["Integration"]):
     def for_organization(self, organization: Organization) -> "IntegrationQuerySet":
         return self.filter(organization=organization)
@@ -40,6 +46,13 @@ class Integration(models.Model):
     region = models.CharField(max_length=64, blank=True)
     key_hint = models.CharField(max_length=32, blank=True)
     credentials = EncryptedJSONField()
+    # Bumped whenever the credentials are replaced; part of every cache key derived from them.
+    credentials_version = models.PositiveIntegerField(default=1)
+    status = models.CharField(
+        max_length=20, choices=IntegrationStatus.choices, default=IntegrationStatus.NOT_VERIFIED
+    )
+    status_reason = models.CharField(max_length=500, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -12,6 +12,7 @@ import boto3
 from django import forms
 from django.core.exceptions import ValidationError
 
+from . import aws
 from .models import IntegrationType
 
 
@@ -54,6 +55,17 @@ class Provider:
 
     def metadata(self) -> dict:
         return {"provider": self.key}
+
+    def check(self, credentials: dict, *, repository: str = "") -> "aws.CheckResult":
+        """Verify the credentials against the provider, step by step. Changes nothing there."""
+        raise NotImplementedError
+
+    def mint_pull_credentials(self, credentials: dict) -> "aws.PullCredentials":
+        raise NotImplementedError
+
+    def registry_host(self, integration) -> str:
+        """The registry host images of this integration name, e.g. in `host/repo:tag`."""
+        raise NotImplementedError
 
 
 _REGISTRY: dict[str, Provider] = {}
@@ -160,3 +172,22 @@ class AwsProvider(Provider):
             region=cleaned_data["region"],
             key_hint=key_hint(cleaned_data["access_key_id"]),
         )
+
+    @staticmethod
+    def _aws(credentials: dict) -> aws.EcrCredentials:
+        return aws.EcrCredentials(
+            access_key_id=credentials["access_key_id"],
+            secret_access_key=credentials["secret_access_key"],
+            account=credentials["account"],
+            region=credentials["region"],
+        )
+
+    def check(self, credentials: dict, *, repository: str = "") -> aws.CheckResult:
+        return aws.check_ecr(self._aws(credentials), repository=repository)
+
+    def mint_pull_credentials(self, credentials: dict) -> aws.PullCredentials:
+        return aws.mint_pull_credentials(self._aws(credentials))
+
+    def registry_host(self, integration) -> str:
+        suffix = ".amazonaws.com.cn" if integration.region.startswith("cn-") else ".amazonaws.com"
+        return f"{integration.account}.dkr.ecr.{integration.region}{suffix}"

@@ -3,13 +3,36 @@
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from integrations_site.organizations.models import Organization
 
+from .aws import CheckResult
 from .forms import NAME_TAKEN
-from .models import Integration
-from .providers import Provider
+from .models import Integration, IntegrationStatus
+from .providers import Provider, get_provider
+from .pull import purge_pull_credentials
+
+
+def _apply_check(integration: Integration, result: CheckResult | None) -> None:
+    if result is None:
+        integration.status, integration.status_reason, integration.checked_at = (
+            IntegrationStatus.NOT_VERIFIED,
+            "",
+            None,
+        )
+        return
+    if result.ok:
+        integration.status, integration.status_reason = IntegrationStatus.VERIFIED, ""
+    elif result.unreachable:
+        integration.status, integration.status_reason = (
+            IntegrationStatus.NOT_VERIFIED,
+            result.failure,
+        )
+    else:
+        integration.status, integration.status_reason = IntegrationStatus.FAILED, result.failure
+    integration.checked_at = timezone.now()
 
 
 def _apply_credentials(integration: Integration, provider: Provider, credentials: dict) -> None:
@@ -45,8 +68,12 @@ def integration_create(
     name: str,
     provider: Provider,
     credentials: dict,
+    check: CheckResult | None = None,
 ) -> Integration:
-    """Create an integration from validated provider fields; the credentials are encrypted."""
+    """Create an integration from validated provider fields; the credentials are encrypted.
+
+    `check` is the result of checking these credentials (already run by the caller, outside
+    the transaction); it sets the status shown in the list."""
     integration = Integration(
         organization=organization,
         name=name,
@@ -56,6 +83,7 @@ def integration_create(
         created_by=created_by,
     )
     _apply_credentials(integration, provider, credentials)
+    _apply_check(integration, check)
     _save_unique(integration, force_insert=True)
     return integration
 
@@ -68,8 +96,12 @@ def integration_update(
     name: str | None = None,
     provider: Provider | None = None,
     credentials: dict | None = None,
+    check: CheckResult | None = None,
 ) -> Integration:
-    """Rename and/or replace credentials (validated by the caller), re-encrypted on save."""
+    """Rename and/or replace credentials (validated by the caller), re-encrypted on save.
+
+    New credentials get a new credentials version, so cached pull credentials of the old ones
+    are never served again; they are purged too."""
     if name is not None:
         integration.name = name
     if credentials is not None:
@@ -78,12 +110,35 @@ def integration_update(
         integration.provider = provider.key
         integration.type = provider.integration_type
         integration.metadata = {**integration.metadata, **provider.metadata()}
+        purge_pull_credentials(integration)
         _apply_credentials(integration, provider, credentials)
+        integration.credentials_version += 1
+        _apply_check(integration, check)
     _save_unique(integration)
     return integration
 
 
 @transaction.atomic
+def integration_record_check(*, integration: Integration, result: CheckResult) -> Integration:
+    _apply_check(integration, result)
+    integration.save(update_fields=["status", "status_reason", "checked_at", "updated_at"])
+    return integration
+
+
+def integration_check(*, integration: Integration, repository: str = "") -> CheckResult:
+    """Check the stored credentials now (network, outside any transaction) and record it."""
+    provider = get_provider(integration.provider)
+    if provider is None:
+        raise LookupError(f"Unknown provider {integration.provider!r}.")
+    result = provider.check(integration.credentials, repository=repository)
+    integration_record_check(integration=integration, result=result)
+    return result
+
+
+@transaction.atomic
 def integration_delete(*, integration: Integration) -> None:
-    """Delete an integration and its ciphertext. Access through it ends with the row."""
+    """Delete an integration and its ciphertext. Access through it ends with the row, and
+    cached pull credentials are purged at once."""
     Integration.objects.filter(pk=integration.pk).delete()
+    transaction.on_commit(lambda: purge_pull_credentials(integration))
+    purge_pull_credentials(integration)

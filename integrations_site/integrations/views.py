@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from integrations_site.organizations.access import membership_required
@@ -93,6 +93,19 @@ def integration_create(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST":
         form = RegistryIntegrationForm(request.POST, organization=organization)
         if form.is_valid():
+            # Check before saving (network, outside any transaction). A credential failure
+            # stops here with the reason and a "Create anyway"; AWS unreachable does not.
+            result = form.chosen_provider.check(
+                form.credentials_form.cleaned_data,
+                repository=form.cleaned_data["check_repository"],
+            )
+            if not result.ok and not result.unreachable and "create_anyway" not in request.POST:
+                context = {"form": form, "result": result, "offer_create_anyway": True}
+                if request.htmx:
+                    # Only the result area changes: the typed secret stays in its input.
+                    response = render(request, f"{FORM_TEMPLATE}#check-result", context)
+                    return retarget(reswap(response, "innerHTML"), "#connection-result")
+                return render(request, FORM_TEMPLATE, context, status=422)
             try:
                 integration = services.integration_create(
                     organization=organization,
@@ -100,6 +113,7 @@ def integration_create(request: HttpRequest) -> HttpResponse:
                     name=form.cleaned_data["name"],
                     provider=form.chosen_provider,
                     credentials=form.credentials_form.cleaned_data,
+                    check=result,
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -121,6 +135,39 @@ def integration_create(request: HttpRequest) -> HttpResponse:
         # htmx swaps the re-rendered dialog in place; errors are in the markup.
         return render(request, f"{FORM_TEMPLATE}#dialog", {"form": form})
     return render(request, FORM_TEMPLATE, {"form": form}, status=422 if form.has_errors else 200)
+
+
+@sensitive_post_parameters("secret_access_key")
+@require_POST
+@membership_required(admin=True)
+def integration_test_connection(request: HttpRequest) -> HttpResponse:
+    """Run the checks on the entered values without saving anything."""
+    form = RegistryIntegrationForm(request.POST, organization=request.membership.organization)
+    form.is_valid()  # the name is not needed to test; only the credential fields are
+    context: dict = {"form": form, "tested": True}
+    if form.credentials_form.is_valid() and "check_repository" not in form.errors:
+        context["result"] = form.chosen_provider.check(
+            form.credentials_form.cleaned_data,
+            repository=form.cleaned_data.get("check_repository", ""),
+        )
+    if request.htmx:
+        return render(request, f"{FORM_TEMPLATE}#check-result", context)
+    return render(request, FORM_TEMPLATE, context)
+
+
+@require_POST
+@membership_required(admin=True)
+def integration_check_now(request: HttpRequest, pk) -> HttpResponse:
+    integration = _get_integration(request, pk)
+    services.integration_check(integration=integration)
+    if request.htmx:
+        context = {**_list_context(request), "integration": integration}
+        return render(request, f"{LIST_TEMPLATE}#integration-row", context)
+    label = integration.get_status_display()
+    if integration.status_reason:
+        label += f": {integration.status_reason}"
+    messages.info(request, f"Checked “{integration.name}”: {label}")
+    return redirect("integrations:list")
 
 
 @require_http_methods(["GET", "POST"])

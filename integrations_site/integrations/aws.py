@@ -1,0 +1,255 @@
+"""Everything that talks to AWS, through boto3.
+
+Endpoints come from botocore's standard ``AWS_ENDPOINT_URL`` (and ``AWS_ENDPOINT_URL_<SERVICE>``)
+variables, so the same code talks to AWS or to a local emulator. Every client gets the
+credentials explicitly (never the machine's own profile) and bounded timeouts, and a whole
+check finishes within ``CHECK_DEADLINE_SECONDS``.
+
+No call here writes to the user's registry: the repository checks use read-only calls with a
+digest that cannot exist."""
+
+import base64
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, ReadTimeoutError
+from django.views.decorators.debug import sensitive_variables
+
+CHECK_DEADLINE_SECONDS = 10.0
+CONNECT_TIMEOUT = 3.0
+READ_TIMEOUT = 5.0
+# A digest no layer has: repository calls answer "not found" when allowed, AccessDenied if not.
+PROBE_DIGEST = "sha256:" + "0" * 64
+
+
+class AwsUnreachable(Exception):
+    """No answer from AWS (refused, DNS, TLS, timeout)."""
+
+
+@dataclass(frozen=True)
+class EcrCredentials:
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    account: str
+    region: str
+
+
+@dataclass
+class Step:
+    key: str
+    label: str
+    ok: bool | None = None  # None: not run
+    message: str = ""
+
+
+@dataclass
+class CheckResult:
+    steps: list[Step]
+    unreachable: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.unreachable and all(step.ok for step in self.steps if step.ok is not None)
+
+    @property
+    def failure(self) -> str:
+        """The first failure's message, or '' when all passed."""
+        for step in self.steps:
+            if step.ok is False:
+                return step.message
+        return ""
+
+
+@dataclass(frozen=True)
+class PullCredentials:
+    username: str
+    password: str = field(repr=False)
+    registry: str
+    expires_at: datetime
+
+
+class _Deadline:
+    def __init__(self, seconds: float) -> None:
+        self.end = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        return self.end - time.monotonic()
+
+
+@sensitive_variables()
+def _client(service: str, credentials: EcrCredentials, deadline: _Deadline | None = None):
+    connect, read = CONNECT_TIMEOUT, READ_TIMEOUT
+    attempts = 2
+    if deadline is not None:
+        remaining = deadline.remaining()
+        if remaining <= 0.5:
+            raise AwsUnreachable("deadline passed")
+        connect = min(connect, remaining / 2)
+        read = min(read, remaining / 2)
+        attempts = 1 if remaining < CONNECT_TIMEOUT + READ_TIMEOUT else 2
+    config = Config(
+        connect_timeout=connect,
+        read_timeout=read,
+        retries={"max_attempts": attempts, "mode": "standard"},
+        user_agent_extra="integrations-site",
+    )
+    session = boto3.session.Session(
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+        region_name=credentials.region,
+    )
+    return session.client(service, config=config)
+
+
+def _call(deadline: _Deadline | None, function: Callable, **kwargs):
+    try:
+        return function(**kwargs)
+    except (ConnectionError, ReadTimeoutError) as error:
+        raise AwsUnreachable(type(error).__name__) from None
+    except BotoCoreError as error:
+        # e.g. a TLS failure or an unparsable endpoint: no useful answer from AWS.
+        if deadline is not None and deadline.remaining() <= 0:
+            raise AwsUnreachable("deadline passed") from None
+        raise AwsUnreachable(type(error).__name__) from None
+
+
+def _code(error: ClientError) -> str:
+    return error.response.get("Error", {}).get("Code", "")
+
+
+def _is_denied(error: ClientError) -> bool:
+    return _code(error) in {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
+
+
+_KEY_ERRORS = {
+    "InvalidClientTokenId": "The Access Key ID does not exist or is not active.",
+    "UnrecognizedClientException": "The Access Key ID does not exist or is not active.",
+    "InvalidAccessKeyId": "The Access Key ID does not exist or is not active.",
+    "SignatureDoesNotMatch": "The Secret Access Key does not match this Access Key ID.",
+    "IncompleteSignature": "The Secret Access Key does not match this Access Key ID.",
+    "ExpiredToken": "These keys have expired.",
+    "ExpiredTokenException": "These keys have expired.",
+    "AccessDenied": "The IAM identity is not allowed sts:GetCallerIdentity.",
+}
+
+
+@sensitive_variables()
+def check_ecr(credentials: EcrCredentials, *, repository: str = "") -> CheckResult:
+    """Run the named checks in order; each failure says what to fix."""
+    steps = [
+        Step("keys", "Keys valid"),
+        Step("account", "Account matches"),
+        Step("registry", "Registry access"),
+    ]
+    if repository:
+        steps.append(Step("repository", f"Repository access ({repository})"))
+    result = CheckResult(steps=steps)
+    deadline = _Deadline(CHECK_DEADLINE_SECONDS)
+    unreachable = f"Could not reach AWS in {credentials.region}."
+    keys, account, registry = steps[0], steps[1], steps[2]
+    try:
+        sts = _client("sts", credentials, deadline)
+        try:
+            identity = _call(deadline, sts.get_caller_identity)
+        except ClientError as error:
+            keys.ok = False
+            keys.message = _KEY_ERRORS.get(_code(error), f"AWS refused the keys ({_code(error)}).")
+            return result
+        keys.ok, keys.message = True, f"Signed in as {identity['Arn']}."
+        arn = identity["Arn"]
+
+        if identity["Account"] != credentials.account:
+            account.ok = False
+            account.message = (
+                f"These keys belong to account {identity['Account']}, not {credentials.account}."
+            )
+            return result
+        account.ok, account.message = True, f"Account {credentials.account}."
+
+        ecr = _client("ecr", credentials, deadline)
+        try:
+            _call(deadline, ecr.get_authorization_token, registryIds=[credentials.account])
+        except ClientError as error:
+            registry.ok = False
+            registry.message = (
+                f"The IAM identity {arn} is not allowed ecr:GetAuthorizationToken."
+                if _is_denied(error)
+                else f"ECR refused GetAuthorizationToken in {credentials.region} ({_code(error)})."
+            )
+            return result
+        registry.ok, registry.message = True, f"Can pull from ECR in {credentials.region}."
+
+        if repository:
+            _check_repository(ecr, deadline, credentials, repository, arn, steps[3])
+    except AwsUnreachable:
+        result.unreachable = True
+        for step in steps:
+            if step.ok is None:
+                step.ok, step.message = False, unreachable
+                break
+    return result
+
+
+def _check_repository(ecr, deadline, credentials, repository, arn, step: Step) -> None:
+    common = {"registryId": credentials.account, "repositoryName": repository}
+    probes = [
+        (
+            "ecr:DescribeRepositories",
+            ecr.describe_repositories,
+            {"registryId": credentials.account, "repositoryNames": [repository]},
+        ),
+        (
+            "ecr:BatchCheckLayerAvailability",
+            ecr.batch_check_layer_availability,
+            {**common, "layerDigests": [PROBE_DIGEST]},
+        ),
+        (
+            "ecr:GetDownloadUrlForLayer",
+            ecr.get_download_url_for_layer,
+            {**common, "layerDigest": PROBE_DIGEST},
+        ),
+    ]
+    missing: list[str] = []
+    for permission, function, kwargs in probes:
+        try:
+            _call(deadline, function, **kwargs)
+        except ClientError as error:
+            code = _code(error)
+            if _is_denied(error):
+                missing.append(permission)
+            elif code == "RepositoryNotFoundException":
+                step.ok = False
+                step.message = (
+                    f"Repository {repository} not found in account {credentials.account} "
+                    f"({credentials.region})."
+                )
+                return
+            # LayersNotFound / LayerInaccessible: allowed, and the probe digest is absent.
+    if missing:
+        step.ok = False
+        step.message = f"The IAM identity {arn} is missing: {', '.join(missing)}."
+    else:
+        step.ok, step.message = True, f"Can read {repository}."
+
+
+@sensitive_variables()
+def mint_pull_credentials(credentials: EcrCredentials) -> PullCredentials:
+    """A fresh registry login from GetAuthorizationToken (valid 12 hours on AWS)."""
+    ecr = _client("ecr", credentials)
+    try:
+        answer = _call(None, ecr.get_authorization_token, registryIds=[credentials.account])
+    except AwsUnreachable:
+        raise AwsUnreachable(f"Could not reach AWS in {credentials.region}.") from None
+    data = answer["authorizationData"][0]
+    username, _, password = base64.b64decode(data["authorizationToken"]).decode().partition(":")
+    registry = data["proxyEndpoint"].removeprefix("https://").removeprefix("http://").rstrip("/")
+    expires_at = data["expiresAt"]
+    if expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=UTC)
+    return PullCredentials(
+        username=username, password=password, registry=registry, expires_at=expires_at
+    )
