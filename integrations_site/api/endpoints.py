@@ -3,13 +3,15 @@
 Another organization's objects answer 404; writes need the admin role (403). Secrets go in
 and never come out: responses carry only the non-secret display fields."""
 
+import base64
 import logging
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from botocore.exceptions import ClientError
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.debug import sensitive_variables
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
@@ -18,9 +20,12 @@ from ninja.security import HttpBearer
 from pydantic import ConfigDict, Field
 
 from integrations_site.integrations import services
+from integrations_site.integrations.aws import AwsUnreachable
 from integrations_site.integrations.forms import RegistryIntegrationForm
+from integrations_site.integrations.images import parse_image, registry_integration_for
 from integrations_site.integrations.models import Integration, IntegrationType
 from integrations_site.integrations.providers import Provider, get_provider, providers_for
+from integrations_site.integrations.pull import pull_credentials
 from integrations_site.organizations.models import Membership
 
 from .errors import ApiError, error_response
@@ -139,6 +144,40 @@ class IntegrationOut(Schema):
     account: str
     region: str
     keyHint: str
+    status: str
+    statusReason: str
+    checkedAt: datetime | None
+    registry: str
+
+
+class CheckStepOut(Schema):
+    key: str
+    label: str
+    ok: bool | None
+    message: str
+
+
+class CheckOut(Schema):
+    status: str
+    statusReason: str
+    checkedAt: datetime | None
+    steps: list[CheckStepOut]
+
+
+class CheckIn(Strict):
+    repository: str = ""
+
+
+class RegistryAuth(Schema):
+    username: str
+    password: str
+    auth: str
+
+
+class PullCredentialsOut(Schema):
+    auths: dict[str, RegistryAuth]
+    expiresAt: datetime
+    integrationId: UUID
 
 
 class OrganizationOut(Schema):
@@ -179,7 +218,15 @@ class ErrorOut(Schema):
     error: ErrorDetail
 
 
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+ERRORS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    502: ErrorOut,
+    503: ErrorOut,
+}
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -225,7 +272,16 @@ def _out(integration: Integration) -> dict:
         "account": integration.account,
         "region": integration.region,
         "keyHint": integration.key_hint,
+        "status": integration.status,
+        "statusReason": integration.status_reason,
+        "checkedAt": integration.checked_at,
+        "registry": _registry_host(integration),
     }
+
+
+def _registry_host(integration: Integration) -> str:
+    provider = get_provider(integration.provider)
+    return provider.registry_host(integration) if provider else ""
 
 
 def _check_type(integration_type: str | None) -> None:
@@ -365,6 +421,9 @@ def integrations_create(request: HttpRequest, org_id: UUID, payload: Integration
         errors = {**form.errors, **form.credentials_form.errors}
         codes = _codes(form.errors.as_data()) | _codes(form.credentials_form.errors.as_data())
         _raise_invalid(_field_errors(errors, provider), codes)
+    # The status is recorded from a check, as in the UI; a failing check does not block the
+    # API (the SDK is how users fix credentials), it shows as status "failed".
+    check = provider.check(form.credentials_form.cleaned_data)
     try:
         integration = services.integration_create(
             organization=membership.organization,
@@ -372,6 +431,7 @@ def integrations_create(request: HttpRequest, org_id: UUID, payload: Integration
             name=form.cleaned_data["name"],
             provider=provider,
             credentials=form.credentials_form.cleaned_data,
+            check=check,
         )
     except ValidationError as error:
         _raise_invalid(_field_errors(error.message_dict, provider), {"name_taken"})
@@ -435,9 +495,14 @@ def integrations_update(request: HttpRequest, org_id: UUID, payload: Integration
             fields = _field_errors(credentials_form.errors, provider)
             _raise_invalid({f"credentials.{k}": v for k, v in fields.items()}, set())
         credentials = credentials_form.cleaned_data
+    check = provider.check(credentials) if provider and credentials else None
     try:
         integration = services.integration_update(
-            integration=integration, name=name, provider=provider, credentials=credentials
+            integration=integration,
+            name=name,
+            provider=provider,
+            credentials=credentials,
+            check=check,
         )
     except ValidationError as error:
         _raise_invalid(
@@ -455,6 +520,91 @@ def integrations_delete(request: HttpRequest, org_id: UUID, integration_id: UUID
     membership = _membership(request, org_id, admin=True)
     services.integration_delete(integration=_integration(membership, integration_id))
     return Status(204, None)
+
+
+@api.post(
+    "/orgs/{org_id}/integrations/{integration_id}/check",
+    response={200: CheckOut, **ERRORS},
+    tags=["integrations"],
+    summary="Check the stored credentials now and record the status",
+)
+def integrations_check(
+    request: HttpRequest, org_id: UUID, integration_id: UUID, payload: CheckIn | None = None
+):
+    membership = _membership(request, org_id, admin=True)
+    integration = _integration(membership, integration_id)
+    result = services.integration_check(
+        integration=integration, repository=payload.repository if payload else ""
+    )
+    return {
+        "status": integration.status,
+        "statusReason": integration.status_reason,
+        "checkedAt": integration.checked_at,
+        "steps": [vars(step) for step in result.steps],
+    }
+
+
+def _runtime_membership(request: HttpRequest, org_id: UUID) -> Membership:
+    """Pull credentials are for admins, or for tokens marked for runtime use."""
+    membership = _membership(request, org_id)
+    if not (membership.is_admin or request.auth.for_runtime):
+        raise ApiError(403, "Pull credentials need an admin or a runtime token.")
+    return membership
+
+
+@sensitive_variables()
+def _pull_response(integration: Integration) -> HttpResponse:
+    try:
+        pull = pull_credentials(integration)
+    except AwsUnreachable as error:
+        raise ApiError(503, str(error), code="registry_unreachable") from None
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        raise ApiError(
+            502,
+            f"The registry refused integration '{integration.name}' credentials ({code}).",
+            code="credentials_rejected",
+        ) from None
+    auth = base64.b64encode(f"{pull.username}:{pull.password}".encode()).decode()
+    body = {
+        "auths": {
+            pull.registry: {"username": pull.username, "password": pull.password, "auth": auth}
+        },
+        "expiresAt": pull.expires_at.isoformat(),
+        "integrationId": str(integration.pk),
+    }
+    response = JsonResponse(body)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@api.get(
+    "/orgs/{org_id}/integrations/{integration_id}/pull-credentials",
+    response={200: PullCredentialsOut, **ERRORS},
+    tags=["pull credentials"],
+    summary="Docker config auth for the integration's registry (admins and runtime tokens)",
+)
+def integrations_pull_credentials(request: HttpRequest, org_id: UUID, integration_id: UUID):
+    membership = _runtime_membership(request, org_id)
+    return _pull_response(_integration(membership, integration_id))
+
+
+@api.get(
+    "/orgs/{org_id}/pull-credentials",
+    response={200: PullCredentialsOut, **ERRORS},
+    tags=["pull credentials"],
+    summary="Pull credentials for an image, from the integration serving its registry host",
+)
+def pull_credentials_for_image(request: HttpRequest, org_id: UUID, image: str):
+    membership = _runtime_membership(request, org_id)
+    try:
+        reference = parse_image(image)
+    except ValueError as error:
+        raise ApiError(400, str(error), fields={"image": [str(error)]}) from None
+    integration = registry_integration_for(membership.organization, reference.registry)
+    if integration is None:
+        raise ApiError(404, f"No registry integration for {reference.registry}.")
+    return _pull_response(integration)
 
 
 @api.get(

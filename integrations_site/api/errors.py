@@ -25,6 +25,8 @@ _DEFAULT_MESSAGES = {
     409: ("conflict", "The request conflicts with the current state."),
     413: ("payload_too_large", f"The request body is larger than {MAX_BODY_BYTES} bytes."),
     415: ("unsupported_media_type", "Send the body as JSON: 'Content-Type: application/json'."),
+    502: ("bad_gateway", "An upstream service refused the request."),
+    503: ("unavailable", "An upstream service could not be reached."),
     500: ("server_error", "Something went wrong on our side; it has been logged."),
 }
 

@@ -36,6 +36,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Runtimes (kubelet credential provider, deployers) may fetch registry pull credentials
+    # with a runtime token even when its user is not an organization admin.
+    for_runtime = models.BooleanField(default=False)
 
     objects = ApiTokenQuerySet.as_manager()
 

@@ -8,11 +8,17 @@ from .models import TOKEN_PREFIX, ApiToken, hash_token
 
 
 @transaction.atomic
-def api_token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
+def api_token_create(
+    *, user: AbstractBaseUser, name: str, for_runtime: bool = False
+) -> tuple[ApiToken, str]:
     """Create a personal API token. The raw token is returned once and never stored."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name, hint=raw[: len(TOKEN_PREFIX) + 6], token_hash=hash_token(raw)
+        user=user,
+        name=name,
+        hint=raw[: len(TOKEN_PREFIX) + 6],
+        token_hash=hash_token(raw),
+        for_runtime=for_runtime,
     )
     return token, raw
 

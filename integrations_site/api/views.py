@@ -19,6 +19,12 @@ class TokenForm(forms.Form):
         max_length=100,
         help_text="What the token is for, e.g. “laptop SDK” or “CI pipeline”.",
     )
+    for_runtime = forms.BooleanField(
+        label="Runtime token",
+        required=False,
+        help_text="May fetch registry pull credentials (e.g. for the kubelet credential "
+        "provider) even without the admin role.",
+    )
 
 
 def _context(request: HttpRequest, form: TokenForm, new_token: str | None = None) -> dict:
@@ -41,7 +47,11 @@ def token_create(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST)
     if not form.is_valid():
         return render(request, TEMPLATE, _context(request, form), status=422)
-    _token, raw = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+    _token, raw = services.api_token_create(
+        user=request.user,
+        name=form.cleaned_data["name"],
+        for_runtime=form.cleaned_data["for_runtime"],
+    )
     # Rendered once, in this response only; never stored or shown again.
     response = render(request, TEMPLATE, _context(request, TokenForm(), new_token=raw))
     response["Cache-Control"] = "no-store"
