@@ -9,11 +9,13 @@ Needs only `requests`: it imports nothing from Django."""
 
 from . import exceptions
 from .client import Client, client, login_token, set_base_url
-from .entities import Integration, IntegrationType, Organization
+from .entities import CheckResult, CheckStep, Integration, IntegrationType, Organization
 from .repositories import Integrations, Organizations, integrations, organizations
 from .utils import IntegrationUtils
 
 __all__ = [
+    "CheckResult",
+    "CheckStep",
     "Client",
     "Integration",
     "IntegrationType",

@@ -33,6 +33,10 @@ class Integration:
     account: str = ""
     region: str = ""
     key_hint: str = ""
+    status: str = ""
+    status_reason: str = ""
+    checked_at: datetime | None = None
+    registry: str = ""
     _repository: "Integrations | None" = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -50,6 +54,10 @@ class Integration:
             account=data.get("account", ""),
             region=data.get("region", ""),
             key_hint=data.get("keyHint", ""),
+            status=data.get("status", ""),
+            status_reason=data.get("statusReason", ""),
+            checked_at=_timestamp(data.get("checkedAt")),
+            registry=data.get("registry", ""),
             _repository=repository,
         )
 
@@ -67,6 +75,45 @@ class Integration:
 
     def delete(self, sure: bool = False, really: bool = False) -> bool:
         return self.integrations.delete(integrations_id=self.id, sure=sure, really=really)
+
+    def check(self, repository: str = "") -> "CheckResult":
+        """Verify the stored credentials now; updates this entity's status."""
+        result = self.integrations.check(integrations_id=self.id, repository=repository)
+        self.status, self.status_reason, self.checked_at = (
+            result.status,
+            result.status_reason,
+            result.checked_at,
+        )
+        return result
+
+
+@dataclass(frozen=True)
+class CheckStep:
+    key: str
+    label: str
+    ok: bool | None
+    message: str
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    status: str
+    status_reason: str
+    checked_at: datetime | None
+    steps: list[CheckStep]
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "verified"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "CheckResult":
+        return cls(
+            status=data["status"],
+            status_reason=data.get("statusReason", ""),
+            checked_at=_timestamp(data.get("checkedAt")),
+            steps=[CheckStep(**step) for step in data.get("steps", [])],
+        )
 
 
 @dataclass

@@ -3,7 +3,7 @@ from typing import Any
 from . import exceptions
 from .client import Client
 from .client import client as default_client
-from .entities import Integration, IntegrationType, Organization
+from .entities import CheckResult, Integration, IntegrationType, Organization
 
 
 class Integrations:
@@ -87,6 +87,17 @@ class Integrations:
             )
         self._client.request("DELETE", self._path(organization_id, f"/{integrations_id}"))
         return True
+
+    def check(
+        self, integrations_id: str, repository: str = "", organization_id: str | None = None
+    ) -> CheckResult:
+        """Verify the stored credentials against the registry now and record the status."""
+        data = self._client.request(
+            "POST",
+            self._path(organization_id, f"/{integrations_id}/check"),
+            json={"repository": repository},
+        )
+        return CheckResult.from_json(data)
 
 
 class Organizations:
