@@ -1,13 +1,9 @@
 import pytest
 
-from tests.factories import (
-    CANARY_SECRET,
-    make_integration,
-    make_org,
-    make_user,
-)
+from tests.factories import make_integration, make_org, make_user
 
-__all__ = ["CANARY_SECRET"]
+# moto's HTTP server and AWS test users (one server per session).
+pytest_plugins = ["tests.aws_fixtures"]
 
 
 @pytest.fixture(autouse=True)

@@ -9,10 +9,12 @@ No call here writes to the user's registry: the repository checks use read-only 
 digest that cannot exist."""
 
 import base64
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 import boto3
 from botocore.config import Config
@@ -20,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, Rea
 from django.views.decorators.debug import sensitive_variables
 
 CHECK_DEADLINE_SECONDS = 10.0
+TOKEN_LIFETIME = timedelta(hours=12)  # ECR authorization tokens
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 5.0
 # A digest no layer has: repository calls answer "not found" when allowed, AccessDenied if not.
@@ -94,7 +97,8 @@ def _client(service: str, credentials: EcrCredentials, deadline: _Deadline | Non
     config = Config(
         connect_timeout=connect,
         read_timeout=read,
-        retries={"max_attempts": attempts, "mode": "standard"},
+        # total_max_attempts counts the first send too (max_attempts counts only retries).
+        retries={"total_max_attempts": attempts, "mode": "standard"},
         user_agent_extra="integrations-site",
     )
     session = boto3.session.Session(
@@ -117,8 +121,20 @@ def _call(deadline: _Deadline | None, function: Callable, **kwargs):
         raise AwsUnreachable(type(error).__name__) from None
 
 
+_XML_CODE = re.compile(r"<Code>([^<]{1,100})</Code>")
+
+
 def _code(error: ClientError) -> str:
-    return error.response.get("Error", {}).get("Code", "")
+    """The AWS error code. Some endpoints (emulators, proxies) answer a JSON-protocol service
+    with a query-protocol XML error; botocore then reports the HTTP status as the code and the
+    XML as the message, so read the code out of the XML."""
+    details = error.response.get("Error", {})
+    code = str(details.get("Code", ""))
+    if code.isdigit():
+        found = _XML_CODE.search(str(details.get("Message", "")))
+        if found:
+            return found.group(1)
+    return code
 
 
 def _is_denied(error: ClientError) -> bool:
@@ -127,6 +143,7 @@ def _is_denied(error: ClientError) -> bool:
 
 _KEY_ERRORS = {
     "InvalidClientTokenId": "The Access Key ID does not exist or is not active.",
+    "InvalidSignatureException": "The Secret Access Key does not match this Access Key ID.",
     "UnrecognizedClientException": "The Access Key ID does not exist or is not active.",
     "InvalidAccessKeyId": "The Access Key ID does not exist or is not active.",
     "SignatureDoesNotMatch": "The Secret Access Key does not match this Access Key ID.",
@@ -228,12 +245,31 @@ def _check_repository(ecr, deadline, credentials, repository, arn, step: Step) -
                     f"({credentials.region})."
                 )
                 return
-            # LayersNotFound / LayerInaccessible: allowed, and the probe digest is absent.
+            # Any other answer (layer not found, even a server error) came after IAM
+            # authorization passed, so the permission is there.
     if missing:
         step.ok = False
         step.message = f"The IAM identity {arn} is missing: {', '.join(missing)}."
     else:
         step.ok, step.message = True, f"Can read {repository}."
+
+
+def _local_expiry(expires_at: datetime, answer: dict) -> datetime:
+    """The token's expiry on our clock: its lifetime as AWS states it (expiresAt minus the
+    answer's Date), from now. Immune to clock skew; a lifetime that makes no sense (an
+    emulator's fixed date) falls back to ECR's documented 12 hours."""
+    now = datetime.now(UTC)
+    if expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=UTC)
+    date_header = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+    try:
+        issued_at = parsedate_to_datetime(date_header) if date_header else now
+    except (TypeError, ValueError):
+        issued_at = now
+    lifetime = expires_at - issued_at
+    if not timedelta(0) < lifetime <= TOKEN_LIFETIME:
+        lifetime = TOKEN_LIFETIME
+    return now + lifetime
 
 
 @sensitive_variables()
@@ -247,9 +283,7 @@ def mint_pull_credentials(credentials: EcrCredentials) -> PullCredentials:
     data = answer["authorizationData"][0]
     username, _, password = base64.b64decode(data["authorizationToken"]).decode().partition(":")
     registry = data["proxyEndpoint"].removeprefix("https://").removeprefix("http://").rstrip("/")
-    expires_at = data["expiresAt"]
-    if expires_at.tzinfo is None:
-        expires_at = expires_at.replace(tzinfo=UTC)
+    expires_at = _local_expiry(data["expiresAt"], answer)
     return PullCredentials(
         username=username, password=password, registry=registry, expires_at=expires_at
     )
