@@ -85,15 +85,16 @@ class _Deadline:
 
 @sensitive_variables()
 def _client(service: str, credentials: EcrCredentials, deadline: _Deadline | None = None):
-    connect, read = CONNECT_TIMEOUT, READ_TIMEOUT
-    attempts = 2
+    connect, read, attempts = CONNECT_TIMEOUT, READ_TIMEOUT, 2
     if deadline is not None:
-        remaining = deadline.remaining()
+        # Split what is left of the deadline over the attempts, so that even an endpoint that
+        # accepts connections and never answers can't take the check past it.
+        remaining = deadline.remaining() - 0.25
         if remaining <= 0.5:
             raise AwsUnreachable("deadline passed")
-        connect = min(connect, remaining / 2)
-        read = min(read, remaining / 2)
-        attempts = 1 if remaining < CONNECT_TIMEOUT + READ_TIMEOUT else 2
+        per_attempt = remaining / attempts
+        connect = min(connect, per_attempt * 0.3)
+        read = min(read, per_attempt * 0.7)
     config = Config(
         connect_timeout=connect,
         read_timeout=read,
@@ -110,6 +111,8 @@ def _client(service: str, credentials: EcrCredentials, deadline: _Deadline | Non
 
 
 def _call(deadline: _Deadline | None, function: Callable, **kwargs):
+    if deadline is not None and deadline.remaining() <= 0.25:
+        raise AwsUnreachable("deadline passed")
     try:
         return function(**kwargs)
     except (ConnectionError, ReadTimeoutError) as error:
