@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format screenshots clean
+.PHONY: run test lint format screenshots aws-emulator clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ format: $(VENV)/.dev
 # Refresh the README screenshots from the browser tests.
 screenshots: $(VENV)/.dev
 	SCREENSHOT_DIR=docs $(PY) -m pytest tests/test_browser.py
+
+# A local AWS (moto, IAM enforced) with demo keys; then: AWS_ENDPOINT_URL=http://127.0.0.1:5000 make run
+aws-emulator: $(VENV)/.dev
+	$(PY) scripts/aws_emulator.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -427,8 +427,8 @@ def _server_env(tmp: Path) -> dict[str, str]:
     return env
 
 
-def _start(tmp: Path) -> tuple[str, subprocess.Popen[bytes], Path]:
-    port = _free_port()
+def _start(tmp: Path, port: int | None = None) -> tuple[str, subprocess.Popen[bytes], Path]:
+    port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = tmp / f"moto-{port}.log"
     with log_path.open("wb") as log:

@@ -424,3 +424,46 @@ def test_member_sees_integrations_but_cannot_create_or_delete(page: Page, org, o
 
     # The server agrees (not just the markup).
     assert page.request.get(CREATE_PATH).status == 403
+
+
+# --- Test connection (AWS through moto's server) ----------------------------------------------
+
+
+def test_test_connection_shows_each_step_then_create_anyway(
+    page: Page, org, aws_endpoint, token_only_keys, ecr_image, screenshot_dir: Path
+):
+    sign_in(page, "alice")
+    set_reload_marker(page)
+    page.locator("summary", has_text="Create Integration").click()
+    page.get_by_role("menuitem", name="Create Registry Integration").click()
+    form = dialog(page)
+    labelled(form, "Integration Name").fill("token-only")
+    labelled(form, "Access Key ID").fill(token_only_keys.access_key_id)
+    labelled(form, "Secret Access Key").fill(token_only_keys.secret_access_key)
+    labelled(form, "Account").fill("123456789012")
+    labelled(form, "Region").select_option("us-east-1")
+    labelled(form, "Repository to check").fill(ecr_image.repository)
+
+    form.get_by_role("button", name="Test connection").click()
+    steps = form.locator("#connection-result li.check-step")
+    expect(steps).to_have_count(4)
+    expect(form.locator("li.check-step-ok")).to_have_count(3)
+    expect(form.locator('li[data-step="repository"]')).to_contain_text(
+        f"The IAM identity {token_only_keys.arn} is missing: ecr:DescribeRepositories"
+    )
+    expect(form.locator('li[data-step="keys"]')).to_contain_text(
+        f"Signed in as {token_only_keys.arn}."
+    )
+    assert not Integration.objects.exists()  # testing saves nothing
+    screenshot(page, screenshot_dir / "test-connection.png")
+
+    # Creating runs the checks too; the failure stops it and offers Create anyway.
+    form.get_by_role("button", name="Create Integration").click()
+    expect(form.get_by_role("button", name="Create anyway")).to_be_visible()
+    expect(labelled(form, "Secret Access Key")).not_to_have_value("")  # still typed in
+    assert not Integration.objects.exists()
+    form.get_by_role("button", name="Create anyway").click()
+    expect(dialog(page)).not_to_be_visible()
+    expect(row(page, "token-only")).to_contain_text("Failed: The IAM identity")
+    assert_not_reloaded(page)
+    assert Integration.objects.get().status == "failed"

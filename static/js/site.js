@@ -22,6 +22,10 @@
   }
 
   document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "connection-result") {
+      event.detail.target.scrollIntoView({ block: "nearest" });
+      return;
+    }
     if (event.detail.target && event.detail.target.id === "dialog-content") {
       var d = dialog();
       if (!d.open) d.showModal();
