@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """kubelet exec credential provider for the Integrations site.
 
     python -m integrations_site.credential_provider < CredentialProviderRequest.json
