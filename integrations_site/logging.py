@@ -15,13 +15,18 @@ _SECRET_ACCESS_KEY = re.compile(
 # key=value or "key": "value" pairs whose key names a secret.
 _NAMED_SECRET = re.compile(
     r"(?i)([\"']?(?:secret[_-]?access[_-]?key|secretAccessKey|password|passwd|token|secret|"
-    r"authorization|credentials)[\"']?\s*[:=]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;&}]+)"
+    r"authorization|credentials)[\"']?\s*[:=]\s*)"
+    # An auth scheme word ("Bearer x") belongs to the value: mask what follows it too.
+    r"((?:(?:bearer|basic|token|digest)\s+)?(?:\"[^\"]*\"|'[^']*'|[^\s,;&}]+))"
 )
+# The site's own API tokens, wherever they stand.
+_API_TOKEN = re.compile(r"\bdlt_[A-Za-z0-9_-]{8,}")
 MASK = "********"
 
 
 def mask_secrets(text: str) -> str:
     text = _NAMED_SECRET.sub(lambda m: m.group(1) + MASK, text)
+    text = _API_TOKEN.sub("dlt_" + MASK, text)
     text = _ACCESS_KEY_ID.sub(lambda m: f"{m.group(1)[:4]}…{m.group(1)[-4:]}", text)
     return _SECRET_ACCESS_KEY.sub(MASK, text)
 

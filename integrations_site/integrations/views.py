@@ -75,7 +75,7 @@ def provider_fields(request: HttpRequest) -> HttpResponse:
     return render(request, f"{FORM_TEMPLATE}#provider-fields", {"form": form})
 
 
-@sensitive_post_parameters("secret_access_key")
+@sensitive_post_parameters("secret_access_key", "access_key_id")
 @require_http_methods(["GET", "POST"])
 @membership_required(admin=True)
 def integration_create(request: HttpRequest) -> HttpResponse:
@@ -137,7 +137,7 @@ def integration_create(request: HttpRequest) -> HttpResponse:
     return render(request, FORM_TEMPLATE, {"form": form}, status=422 if form.has_errors else 200)
 
 
-@sensitive_post_parameters("secret_access_key")
+@sensitive_post_parameters("secret_access_key", "access_key_id")
 @require_POST
 @membership_required(admin=True)
 def integration_test_connection(request: HttpRequest) -> HttpResponse:
