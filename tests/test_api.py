@@ -169,7 +169,7 @@ def test_missing_and_unknown_top_level_fields(admin_api, org):
 
 
 def test_unsupported_type_is_400(admin_api, org):
-    response = admin_api.call("post", org_path(org), {**aws_body(), "type": "s3"})
+    response = admin_api.call("post", org_path(org), {**aws_body(), "type": "gcs"})
     assert response.status_code == 400
     assert error_of(response)["code"] == "unsupported_type"
 

@@ -94,7 +94,7 @@ def test_canary_never_comes_back_from_the_api(client, org, org_admin, caplog):
                 {**body, "name": "x", "options": {"name": "AWS", "spec": {**spec, "account": "1"}}}
             )
         )
-        responses.append(post({**body, "type": "s3"}))
+        responses.append(post({**body, "type": "gcs"}))
         responses.append(post({**body, "surprise": CANARY_SECRET}))
         responses.append(client.get(path, headers=headers))
         responses.append(client.get(f"{path}/{integration_id}", headers=headers))

@@ -140,7 +140,7 @@ def test_errors_are_typed_with_messages_and_fields(sdk, org, other_org, other_in
 
     with pytest.raises(dl.exceptions.BadRequest) as unsupported:
         org_entity.integrations.create(
-            integrations_type=dl.IntegrationType.S3, name="s3", options=ecr_options()
+            integrations_type=dl.IntegrationType.GCS, name="gcs", options=ecr_options()
         )
     assert unsupported.value.code == "unsupported_type"
 

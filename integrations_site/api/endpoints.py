@@ -21,7 +21,7 @@ from pydantic import ConfigDict, Field
 
 from integrations_site.integrations import services
 from integrations_site.integrations.aws import AwsUnreachable
-from integrations_site.integrations.forms import RegistryIntegrationForm
+from integrations_site.integrations.forms import IntegrationForm
 from integrations_site.integrations.images import parse_image, registry_integration_for
 from integrations_site.integrations.models import Integration, IntegrationType
 from integrations_site.integrations.providers import Provider, get_provider, providers_for
@@ -299,8 +299,11 @@ def _provider(integration_type: str, options: Options, metadata: dict) -> Provid
     candidates = providers_for(integration_type)
     wanted = metadata.get("provider")
     if wanted is not None:
-        provider = get_provider(str(wanted))
-        if provider not in candidates:
+        # metadata.provider names the vendor ("aws"); within a type that picks one provider.
+        provider = next(
+            (p for p in candidates if wanted in (p.key, p.metadata()["provider"])), None
+        )
+        if provider is None:
             raise ApiError(
                 400,
                 f"Unknown provider {wanted!r}.",
@@ -416,7 +419,9 @@ def integrations_create(request: HttpRequest, org_id: UUID, payload: Integration
         "provider": provider.key,
         **_form_data(provider, payload.options.spec),
     }
-    form = RegistryIntegrationForm(data, organization=membership.organization)
+    form = IntegrationForm(
+        data, organization=membership.organization, integration_type=payload.type
+    )
     if not form.is_valid():
         errors = {**form.errors, **form.credentials_form.errors}
         codes = _codes(form.errors.as_data()) | _codes(form.credentials_form.errors.as_data())
@@ -461,7 +466,7 @@ def integrations_update(request: HttpRequest, org_id: UUID, payload: Integration
         raise ApiError(400, "Nothing to change: send 'name' and/or 'credentials'.")
     name = None
     if payload.name is not None:
-        name_field = RegistryIntegrationForm.base_fields["name"]
+        name_field = IntegrationForm.base_fields["name"]
         try:
             name = name_field.clean(payload.name)
         except ValidationError as error:
@@ -518,7 +523,10 @@ def integrations_update(request: HttpRequest, org_id: UUID, payload: Integration
 )
 def integrations_delete(request: HttpRequest, org_id: UUID, integration_id: UUID):
     membership = _membership(request, org_id, admin=True)
-    services.integration_delete(integration=_integration(membership, integration_id))
+    try:
+        services.integration_delete(integration=_integration(membership, integration_id))
+    except services.IntegrationInUse as error:
+        raise ApiError(409, error.message, code="in_use") from None
     return Status(204, None)
 
 

@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest
 
 from . import services
@@ -44,8 +44,11 @@ class IntegrationAdmin(admin.ModelAdmin):
         return False
 
     def delete_model(self, request: HttpRequest, obj: Integration) -> None:
-        services.integration_delete(integration=obj)
+        try:
+            services.integration_delete(integration=obj)
+        except services.IntegrationInUse as error:
+            self.message_user(request, error.message, level=messages.ERROR)
 
     def delete_queryset(self, request: HttpRequest, queryset) -> None:
         for integration in queryset:
-            services.integration_delete(integration=integration)
+            self.delete_model(request, integration)

@@ -84,7 +84,7 @@ class _Deadline:
 
 
 @sensitive_variables()
-def _client(service: str, credentials: EcrCredentials, deadline: _Deadline | None = None):
+def aws_client(service: str, credentials: EcrCredentials, deadline: _Deadline | None = None):
     connect, read, attempts = CONNECT_TIMEOUT, READ_TIMEOUT, 2
     if deadline is not None:
         # Split what is left of the deadline over the attempts, so that even an endpoint that
@@ -110,7 +110,7 @@ def _client(service: str, credentials: EcrCredentials, deadline: _Deadline | Non
     return session.client(service, config=config)
 
 
-def _call(deadline: _Deadline | None, function: Callable, **kwargs):
+def aws_call(deadline: _Deadline | None, function: Callable, **kwargs):
     if deadline is not None and deadline.remaining() <= 0.25:
         raise AwsUnreachable("deadline passed")
     try:
@@ -172,9 +172,9 @@ def check_ecr(credentials: EcrCredentials, *, repository: str = "") -> CheckResu
     unreachable = f"Could not reach AWS in {credentials.region}."
     keys, account, registry = steps[0], steps[1], steps[2]
     try:
-        sts = _client("sts", credentials, deadline)
+        sts = aws_client("sts", credentials, deadline)
         try:
-            identity = _call(deadline, sts.get_caller_identity)
+            identity = aws_call(deadline, sts.get_caller_identity)
         except ClientError as error:
             keys.ok = False
             keys.message = _KEY_ERRORS.get(_code(error), f"AWS refused the keys ({_code(error)}).")
@@ -190,9 +190,9 @@ def check_ecr(credentials: EcrCredentials, *, repository: str = "") -> CheckResu
             return result
         account.ok, account.message = True, f"Account {credentials.account}."
 
-        ecr = _client("ecr", credentials, deadline)
+        ecr = aws_client("ecr", credentials, deadline)
         try:
-            _call(deadline, ecr.get_authorization_token, registryIds=[credentials.account])
+            aws_call(deadline, ecr.get_authorization_token, registryIds=[credentials.account])
         except ClientError as error:
             registry.ok = False
             registry.message = (
@@ -211,6 +211,25 @@ def check_ecr(credentials: EcrCredentials, *, repository: str = "") -> CheckResu
             if step.ok is None:
                 step.ok, step.message = False, unreachable
                 break
+    return result
+
+
+@sensitive_variables()
+def check_keys(credentials: EcrCredentials) -> CheckResult:
+    """Only the first step: are these keys valid (STS GetCallerIdentity)?"""
+    keys = Step("keys", "Keys valid")
+    result = CheckResult(steps=[keys])
+    try:
+        sts = aws_client("sts", credentials, _Deadline(CHECK_DEADLINE_SECONDS))
+        identity = aws_call(None, sts.get_caller_identity)
+    except AwsUnreachable:
+        result.unreachable = True
+        keys.ok, keys.message = False, f"Could not reach AWS in {credentials.region}."
+    except ClientError as error:
+        keys.ok = False
+        keys.message = _KEY_ERRORS.get(_code(error), f"AWS refused the keys ({_code(error)}).")
+    else:
+        keys.ok, keys.message = True, f"Signed in as {identity['Arn']}."
     return result
 
 
@@ -236,7 +255,7 @@ def _check_repository(ecr, deadline, credentials, repository, arn, step: Step) -
     missing: list[str] = []
     for permission, function, kwargs in probes:
         try:
-            _call(deadline, function, **kwargs)
+            aws_call(deadline, function, **kwargs)
         except ClientError as error:
             code = _code(error)
             if _is_denied(error):
@@ -278,9 +297,9 @@ def _local_expiry(expires_at: datetime, answer: dict) -> datetime:
 @sensitive_variables()
 def mint_pull_credentials(credentials: EcrCredentials) -> PullCredentials:
     """A fresh registry login from GetAuthorizationToken (valid 12 hours on AWS)."""
-    ecr = _client("ecr", credentials)
+    ecr = aws_client("ecr", credentials)
     try:
-        answer = _call(None, ecr.get_authorization_token, registryIds=[credentials.account])
+        answer = aws_call(None, ecr.get_authorization_token, registryIds=[credentials.account])
     except AwsUnreachable:
         raise AwsUnreachable(f"Could not reach AWS in {credentials.region}.") from None
     data = answer["authorizationData"][0]

@@ -10,11 +10,20 @@ from .providers import Provider, get_provider, providers_for
 NAME_TAKEN = "An integration with this name already exists in this organization."
 
 
-class RegistryIntegrationForm(forms.Form):
-    """Create Registry Integration: name and provider, plus the chosen provider's fields.
+# The create flows, by the word in their URL: /integrations/new/<kind>/.
+KINDS = {
+    "registry": (IntegrationType.PRIVATE_REGISTRY, "Create Registry Integration"),
+    "storage": (IntegrationType.S3, "Create Storage Integration"),
+}
+
+
+class IntegrationForm(forms.Form):
+    """Create an integration of one type: name and provider, plus the chosen provider's fields.
 
     The provider's own form (``credentials_form``) validates its fields; both render together
     and ``is_valid()`` covers both."""
+
+    integration_type: str = IntegrationType.PRIVATE_REGISTRY
 
     name = forms.CharField(
         label="Integration Name",
@@ -31,10 +40,17 @@ class RegistryIntegrationForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
-    def __init__(self, *args, organization: Organization, **kwargs) -> None:
+    def __init__(
+        self, *args, organization: Organization, integration_type: str | None = None, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.organization = organization
-        choices = providers_for(IntegrationType.PRIVATE_REGISTRY)
+        self.integration_type = integration_type or self.integration_type
+        self.kind = next(k for k, (t, _) in KINDS.items() if t == self.integration_type)
+        self.title = KINDS[self.kind][1]
+        if self.integration_type != IntegrationType.PRIVATE_REGISTRY:
+            del self.fields["check_repository"]  # repositories are a registry's
+        choices = providers_for(self.integration_type)
         self.fields["provider"].choices = [(p.key, p.display_name) for p in choices]
         requested = (self.data.get("provider") if self.is_bound else None) or self.initial.get(
             "provider"
@@ -45,7 +61,7 @@ class RegistryIntegrationForm(forms.Form):
         # With JavaScript, changing Provider swaps in that provider's fields.
         self.fields["provider"].widget.attrs.update(
             {
-                "hx-get": reverse("integrations:provider_fields"),
+                "hx-get": reverse("integrations:provider_fields", args=[self.kind]),
                 "hx-target": "#provider-fields",
                 "hx-swap": "outerHTML",
                 "hx-trigger": "change",
@@ -70,3 +86,7 @@ class RegistryIntegrationForm(forms.Form):
         # Validate both so every field error shows at once.
         own = super().is_valid()
         return self.credentials_form.is_valid() and own
+
+
+class RegistryIntegrationForm(IntegrationForm):
+    integration_type = IntegrationType.PRIVATE_REGISTRY

@@ -11,7 +11,7 @@ from .fields import EncryptedJSONField
 
 class IntegrationType(models.TextChoices):
     PRIVATE_REGISTRY = "private-registry", "Container Registry"
-    # Storage types (s3, gcs, azureblob) join here with their providers.
+    S3 = "s3", "Storage"
 
 
 class IntegrationStatus(models.TextChoices):

@@ -191,3 +191,45 @@ class AwsProvider(Provider):
     def registry_host(self, integration) -> str:
         suffix = ".amazonaws.com.cn" if integration.region.startswith("cn-") else ".amazonaws.com"
         return f"{integration.account}.dkr.ecr.{integration.region}{suffix}"
+
+
+# --- AWS S3 (storage) -------------------------------------------------------------------------
+
+
+class AwsS3CredentialsForm(forms.Form):
+    access_key_id = AwsCredentialsForm.base_fields["access_key_id"]
+    secret_access_key = AwsCredentialsForm.base_fields["secret_access_key"]
+
+    clean_access_key_id = AwsCredentialsForm.clean_access_key_id
+    clean_secret_access_key = AwsCredentialsForm.clean_secret_access_key
+
+
+@register
+class AwsS3Provider(Provider):
+    """S3 buckets for storage drivers. Same keys as ECR; no account or region of its own."""
+
+    key = "aws-s3"
+    display_name = "AWS"
+    integration_type = IntegrationType.S3
+    form_class = AwsS3CredentialsForm
+    secret_fields = ("secret_access_key",)
+    api_fields = {"accessKeyId": "access_key_id", "secretAccessKey": "secret_access_key"}
+
+    def metadata(self) -> dict:
+        return {"provider": "aws"}
+
+    def display(self, cleaned_data: dict) -> Display:
+        return Display(key_hint=key_hint(cleaned_data["access_key_id"]))
+
+    def check(self, credentials: dict, *, repository: str = "") -> aws.CheckResult:
+        return aws.check_keys(
+            aws.EcrCredentials(
+                access_key_id=credentials["access_key_id"],
+                secret_access_key=credentials["secret_access_key"],
+                account="",
+                region="us-east-1",
+            )
+        )
+
+    def registry_host(self, integration) -> str:
+        return ""  # not a registry

@@ -3,6 +3,7 @@
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -13,6 +14,15 @@ from .forms import NAME_TAKEN
 from .models import Integration, IntegrationStatus
 from .providers import Provider, get_provider
 from .pull import purge_pull_credentials
+
+
+class IntegrationInUse(Exception):
+    """Deleting was refused: other objects depend on the integration."""
+
+    def __init__(self, message: str, dependants: list[str]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.dependants = dependants
 
 
 def _apply_check(integration: Integration, result: CheckResult | None) -> None:
@@ -138,7 +148,19 @@ def integration_check(*, integration: Integration, repository: str = "") -> Chec
 @transaction.atomic
 def integration_delete(*, integration: Integration) -> None:
     """Delete an integration and its ciphertext. Access through it ends with the row, and
-    cached pull credentials are purged at once."""
-    Integration.objects.filter(pk=integration.pk).delete()
+    cached pull credentials are purged at once.
+
+    Objects that must not outlive it (storage drivers) protect it: deleting is then refused
+    with their names."""
+    try:
+        with transaction.atomic():
+            Integration.objects.filter(pk=integration.pk).delete()
+    except ProtectedError as error:
+        names = sorted(str(obj) for obj in error.protected_objects)
+        raise IntegrationInUse(
+            f"“{integration.name}” is used by storage drivers: {', '.join(names)}. "
+            "Delete those drivers first.",
+            names,
+        ) from None
     transaction.on_commit(lambda: purge_pull_credentials(integration))
     purge_pull_credentials(integration)

@@ -11,7 +11,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 from integrations_site.organizations.access import membership_required
 
 from . import services
-from .forms import RegistryIntegrationForm
+from .forms import KINDS, IntegrationForm
 from .models import Integration
 
 LIST_TEMPLATE = "integrations/integration_list.html"
@@ -36,10 +36,14 @@ def _list_context(request: HttpRequest) -> dict:
         "page": page,
         "query": query,
         "can_manage": request.membership.is_admin,
-        "edit_tooltip": (
-            f"Container Registry integration is editable only from {settings.PLATFORM_NAME} SDK."
-        ),
+        "platform_name": settings.PLATFORM_NAME,
     }
+
+
+def _integration_type(kind: str) -> str:
+    if kind not in KINDS:
+        raise Http404("There is no such kind of integration.")
+    return KINDS[kind][0]
 
 
 def _get_integration(request: HttpRequest, pk) -> Integration:
@@ -66,10 +70,11 @@ def integration_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @membership_required(admin=True)
-def provider_fields(request: HttpRequest) -> HttpResponse:
+def provider_fields(request: HttpRequest, kind: str) -> HttpResponse:
     """The chosen provider's fields, swapped into the create form when Provider changes."""
-    form = RegistryIntegrationForm(
+    form = IntegrationForm(
         organization=request.membership.organization,
+        integration_type=_integration_type(kind),
         initial={"provider": request.GET.get("provider", "")},
     )
     return render(request, f"{FORM_TEMPLATE}#provider-fields", {"form": form})
@@ -78,26 +83,30 @@ def provider_fields(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("secret_access_key", "access_key_id")
 @require_http_methods(["GET", "POST"])
 @membership_required(admin=True)
-def integration_create(request: HttpRequest) -> HttpResponse:
+def integration_create(request: HttpRequest, kind: str = "registry") -> HttpResponse:
     organization = request.membership.organization
+    integration_type = _integration_type(kind)
     if request.method == "POST" and "choose_provider" in request.POST:
         # Without JavaScript, "Choose" re-renders the form for another provider. Secrets
         # typed so far are dropped, never echoed.
-        form = RegistryIntegrationForm(
+        form = IntegrationForm(
             organization=organization,
+            integration_type=integration_type,
             initial={
                 "name": request.POST.get("name", ""),
                 "provider": request.POST.get("provider", ""),
             },
         )
     elif request.method == "POST":
-        form = RegistryIntegrationForm(request.POST, organization=organization)
+        form = IntegrationForm(
+            request.POST, organization=organization, integration_type=integration_type
+        )
         if form.is_valid():
             # Check before saving (network, outside any transaction). A credential failure
             # stops here with the reason and a "Create anyway"; AWS unreachable does not.
             result = form.chosen_provider.check(
                 form.credentials_form.cleaned_data,
-                repository=form.cleaned_data["check_repository"],
+                repository=form.cleaned_data.get("check_repository", ""),
             )
             if not result.ok and not result.unreachable and "create_anyway" not in request.POST:
                 context = {"form": form, "result": result, "offer_create_anyway": True}
@@ -128,8 +137,10 @@ def integration_create(request: HttpRequest) -> HttpResponse:
                     return trigger_client_event(response, "dialog:close")
                 return redirect("integrations:list")
     else:
-        form = RegistryIntegrationForm(
-            organization=organization, initial={"provider": request.GET.get("provider", "")}
+        form = IntegrationForm(
+            organization=organization,
+            integration_type=integration_type,
+            initial={"provider": request.GET.get("provider", "")},
         )
     if request.htmx:
         # htmx swaps the re-rendered dialog in place; errors are in the markup.
@@ -140,9 +151,13 @@ def integration_create(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("secret_access_key", "access_key_id")
 @require_POST
 @membership_required(admin=True)
-def integration_test_connection(request: HttpRequest) -> HttpResponse:
+def integration_test_connection(request: HttpRequest, kind: str) -> HttpResponse:
     """Run the checks on the entered values without saving anything."""
-    form = RegistryIntegrationForm(request.POST, organization=request.membership.organization)
+    form = IntegrationForm(
+        request.POST,
+        organization=request.membership.organization,
+        integration_type=_integration_type(kind),
+    )
     form.is_valid()  # the name is not needed to test; only the credential fields are
     context: dict = {"form": form, "tested": True}
     if form.credentials_form.is_valid() and "check_repository" not in form.errors:
@@ -174,8 +189,17 @@ def integration_check_now(request: HttpRequest, pk) -> HttpResponse:
 @membership_required(admin=True)
 def integration_delete(request: HttpRequest, pk) -> HttpResponse:
     integration = _get_integration(request, pk)
+    context = {"integration": integration, "message": DELETE_MESSAGE}
     if request.method == "POST":
-        services.integration_delete(integration=integration)
+        try:
+            services.integration_delete(integration=integration)
+        except services.IntegrationInUse as error:
+            # Refused: say why in the same dialog (or page); nothing was deleted.
+            context["refused"] = error.message
+            if request.htmx:
+                response = render(request, f"{DELETE_TEMPLATE}#dialog", context)
+                return retarget(reswap(response, "innerHTML"), "#dialog-content")
+            return render(request, DELETE_TEMPLATE, context, status=409)
         messages.success(request, f"Integration “{integration.name}” deleted.")
         if request.htmx:
             remaining = Integration.objects.for_organization(request.membership.organization)
@@ -193,4 +217,4 @@ def integration_delete(request: HttpRequest, pk) -> HttpResponse:
     template = DELETE_TEMPLATE
     if request.htmx:
         template += "#dialog"
-    return render(request, template, {"integration": integration, "message": DELETE_MESSAGE})
+    return render(request, template, context)
