@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "integrations_site.organizations",
     "integrations_site.integrations",
     "integrations_site.api",
+    "integrations_site.storage",
+    "integrations_site.deployments",
 ]
 
 MIDDLEWARE = [

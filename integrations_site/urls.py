@@ -12,7 +12,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("orgs/", include("integrations_site.organizations.urls")),
     path("integrations/", include("integrations_site.integrations.urls")),
+    path("storage-drivers/", include("integrations_site.storage.urls")),
     path("tokens/", include("integrations_site.api.urls")),
+    path("", include("integrations_site.deployments.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages that don't name one (the admin).

@@ -559,3 +559,52 @@ def aws_requests(moto_server: MotoServer) -> Iterator[RequestRecorder]:
 def different_secret(secret: str) -> str:
     """The same secret with its last character changed (always different)."""
     return secret[:-1] + ("y" if secret.endswith("x") else "x")
+
+
+# --- S3 (storage drivers) ---------------------------------------------------------------------
+
+BUCKET = "acme-datasets"
+
+# What a storage driver's keys need. moto authorizes HeadBucket as its own action
+# "s3:HeadBucket" (real S3 checks s3:ListBucket), so the S3 user is allowed both.
+S3_READ_ACTIONS = ("s3:ListBucket", "s3:GetObject", "s3:HeadBucket")
+
+_buckets: set[tuple[str, str, str]] = set()
+
+
+def create_bucket(
+    server: MotoServer,
+    name: str = BUCKET,
+    *,
+    region: str = REGION,
+    account_id: str = DEFAULT_ACCOUNT_ID,
+) -> str:
+    """A bucket made with the account admin's keys, under IAM enforcement. Idempotent within
+    the session (the server lives as long as the session)."""
+    key = (server.url, account_id, name)
+    if key not in _buckets:
+        s3 = server.client("s3", server.admin(account_id))
+        kwargs: dict[str, Any] = {"Bucket": name}
+        if region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        s3.create_bucket(**kwargs)
+        _buckets.add(key)
+    return name
+
+
+@pytest.fixture
+def s3_bucket(moto_server: MotoServer) -> str:
+    """The bucket "acme-datasets" in the default account (created once per session)."""
+    return create_bucket(moto_server)
+
+
+@pytest.fixture
+def s3_read_keys(moto_server: MotoServer) -> AwsKeys:
+    """A fresh user allowed to list and read any bucket."""
+    return moto_server.create_user(S3_READ_ACTIONS)
+
+
+@pytest.fixture
+def no_s3_keys(moto_server: MotoServer) -> AwsKeys:
+    """A fresh user with no S3 permission (no policy at all)."""
+    return moto_server.create_user()

@@ -467,3 +467,50 @@ def test_test_connection_shows_each_step_then_create_anyway(
     expect(row(page, "token-only")).to_contain_text("Failed: The IAM identity")
     assert_not_reloaded(page)
     assert Integration.objects.get().status == "failed"
+
+
+# --- services lose access when their integration is deleted -----------------------------------
+
+
+def test_deleting_the_integration_revokes_a_running_service(
+    page: Page, org, aws_endpoint, ecr_pull_keys, ecr_image, screenshot_dir: Path
+):
+    from django.core.cache import cache
+
+    cache.clear()
+    make_integration(
+        org,
+        name="prod-ecr",
+        access_key_id=ecr_pull_keys.access_key_id,
+        secret_access_key=ecr_pull_keys.secret_access_key,
+    )
+    sign_in(page, "alice")
+
+    # Create and deploy a service from the private registry.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Services").click()
+    labelled(page, "Name").fill("detector")
+    labelled(page, "Runner image").fill(ecr_image.uri)
+    page.get_by_role("button", name="Deploy").click()
+    service_row = page.locator("tr[data-service='detector']")
+    expect(service_row).to_contain_text("Running")
+
+    # Delete its integration: the dialog names the service.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Integrations").click()
+    row(page, "prod-ecr").get_by_role("link", name="Delete").click()
+    expect(dialog(page)).to_contain_text("These will lose access to their images:")
+    expect(dialog(page).locator("#delete-dependants")).to_contain_text("Service detector")
+    screenshot(page, screenshot_dir / "delete-dependants.png")
+    dialog(page).get_by_role("button", name="Delete").click()
+    expect(row(page, "prod-ecr")).to_have_count(0)
+
+    # The service shows the revocation at once, and a restart fails with it.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Services").click()
+    expect(service_row).to_contain_text(
+        "Registry access revoked: integration 'prod-ecr' was deleted"
+    )
+    service_row.get_by_role("button", name="Restart detector").click()
+    expect(service_row).to_contain_text("ImagePullBackOff")
+    expect(service_row).to_contain_text(
+        "Registry access revoked: integration 'prod-ecr' was deleted"
+    )
+    screenshot(page, screenshot_dir / "services-revoked.png")

@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from botocore.exceptions import ClientError
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.debug import sensitive_variables
@@ -17,10 +16,11 @@ from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
+from integrations_site.deployments.services import services_restart_for_registry
 from integrations_site.integrations import services
-from integrations_site.integrations.aws import AwsUnreachable
+from integrations_site.integrations.aws import AwsUnreachable, RegistryRefused
 from integrations_site.integrations.forms import IntegrationForm
 from integrations_site.integrations.images import parse_image, registry_integration_for
 from integrations_site.integrations.models import Integration, IntegrationType
@@ -28,6 +28,7 @@ from integrations_site.integrations.providers import Provider, get_provider, pro
 from integrations_site.integrations.pull import pull_credentials
 from integrations_site.organizations.models import Membership
 
+from .common import ERRORS, ErrorOut, Strict, membership_for
 from .errors import ApiError, error_response
 from .models import ApiToken
 
@@ -102,10 +103,6 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 # --- schemas ----------------------------------------------------------------------------------
 
 
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
 class Options(Strict):
     name: str = Field(description="Provider name as the SDK sends it, e.g. 'AWS'.")
     spec: dict[str, Any] = Field(
@@ -129,6 +126,8 @@ class IntegrationUpdate(Strict):
     integrationId: UUID
     name: str | None = None
     credentials: Credentials | None = None
+    # New credentials take effect at each service's next restart; True restarts them now.
+    reloadServices: bool = False
 
 
 class IntegrationOut(Schema):
@@ -208,41 +207,7 @@ class AvailableType(Schema):
     providers: list[AvailableProvider]
 
 
-class ErrorDetail(Schema):
-    code: str
-    message: str
-    fields: dict[str, list[str]] | None = None
-
-
-class ErrorOut(Schema):
-    error: ErrorDetail
-
-
-ERRORS = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    502: ErrorOut,
-    503: ErrorOut,
-}
-
-
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def _membership(request: HttpRequest, org_id: UUID, *, admin: bool = False) -> Membership:
-    membership = (
-        Membership.objects.filter(user=request.user, organization_id=org_id)
-        .select_related("organization")
-        .first()
-    )
-    if membership is None:
-        raise ApiError(404, "Organization not found.")
-    if admin and not membership.is_admin:
-        raise ApiError(403, "Only organization admins can change integrations.")
-    return membership
 
 
 def _integration(membership: Membership, integration_id: UUID) -> Integration:
@@ -389,7 +354,7 @@ def organizations_list(request: HttpRequest):
 
 @api.get("/orgs/{org_id}", response={200: OrganizationOut, 404: ErrorOut}, tags=["organizations"])
 def organization_get(request: HttpRequest, org_id: UUID):
-    membership = _membership(request, org_id)
+    membership = membership_for(request, org_id)
     return {"id": org_id, "name": membership.organization.name, "role": membership.role}
 
 
@@ -399,7 +364,7 @@ def organization_get(request: HttpRequest, org_id: UUID):
     tags=["integrations"],
 )
 def integrations_list(request: HttpRequest, org_id: UUID):
-    membership = _membership(request, org_id)
+    membership = membership_for(request, org_id)
     integrations = Integration.objects.for_organization(membership.organization).for_list()
     return [_out(integration) for integration in integrations]
 
@@ -411,7 +376,7 @@ def integrations_list(request: HttpRequest, org_id: UUID):
 )
 @sensitive_variables()
 def integrations_create(request: HttpRequest, org_id: UUID, payload: IntegrationCreate):
-    membership = _membership(request, org_id, admin=True)
+    membership = membership_for(request, org_id, admin=True)
     _check_type(payload.type)
     provider = _provider(payload.type, payload.options, payload.metadata)
     data = {
@@ -449,7 +414,7 @@ def integrations_create(request: HttpRequest, org_id: UUID, payload: Integration
     tags=["integrations"],
 )
 def integrations_get(request: HttpRequest, org_id: UUID, integration_id: UUID):
-    return _out(_integration(_membership(request, org_id), integration_id))
+    return _out(_integration(membership_for(request, org_id), integration_id))
 
 
 @api.patch(
@@ -460,7 +425,7 @@ def integrations_get(request: HttpRequest, org_id: UUID, integration_id: UUID):
 )
 @sensitive_variables()
 def integrations_update(request: HttpRequest, org_id: UUID, payload: IntegrationUpdate):
-    membership = _membership(request, org_id, admin=True)
+    membership = membership_for(request, org_id, admin=True)
     integration = _integration(membership, payload.integrationId)
     if payload.name is None and payload.credentials is None:
         raise ApiError(400, "Nothing to change: send 'name' and/or 'credentials'.")
@@ -513,6 +478,12 @@ def integrations_update(request: HttpRequest, org_id: UUID, payload: Integration
         _raise_invalid(
             _field_errors(error.message_dict, provider or get_provider("aws")), {"name_taken"}
         )
+    if payload.reloadServices:
+        registry = _registry_host(integration)
+        if registry:
+            services_restart_for_registry(
+                organization=membership.organization, registry=registry, user=request.user
+            )
     return _out(integration)
 
 
@@ -522,7 +493,7 @@ def integrations_update(request: HttpRequest, org_id: UUID, payload: Integration
     tags=["integrations"],
 )
 def integrations_delete(request: HttpRequest, org_id: UUID, integration_id: UUID):
-    membership = _membership(request, org_id, admin=True)
+    membership = membership_for(request, org_id, admin=True)
     try:
         services.integration_delete(integration=_integration(membership, integration_id))
     except services.IntegrationInUse as error:
@@ -539,7 +510,7 @@ def integrations_delete(request: HttpRequest, org_id: UUID, integration_id: UUID
 def integrations_check(
     request: HttpRequest, org_id: UUID, integration_id: UUID, payload: CheckIn | None = None
 ):
-    membership = _membership(request, org_id, admin=True)
+    membership = membership_for(request, org_id, admin=True)
     integration = _integration(membership, integration_id)
     result = services.integration_check(
         integration=integration, repository=payload.repository if payload else ""
@@ -552,9 +523,9 @@ def integrations_check(
     }
 
 
-def _runtime_membership(request: HttpRequest, org_id: UUID) -> Membership:
+def _runtimemembership_for(request: HttpRequest, org_id: UUID) -> Membership:
     """Pull credentials are for admins, or for tokens marked for runtime use."""
-    membership = _membership(request, org_id)
+    membership = membership_for(request, org_id)
     if not (membership.is_admin or request.auth.for_runtime):
         raise ApiError(403, "Pull credentials need an admin or a runtime token.")
     return membership
@@ -566,11 +537,10 @@ def _pull_response(integration: Integration) -> HttpResponse:
         pull = pull_credentials(integration)
     except AwsUnreachable as error:
         raise ApiError(503, str(error), code="registry_unreachable") from None
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
+    except RegistryRefused as error:
         raise ApiError(
             502,
-            f"The registry refused integration '{integration.name}' credentials ({code}).",
+            f"Integration '{integration.name}' credentials rejected: {error}.",
             code="credentials_rejected",
         ) from None
     auth = base64.b64encode(f"{pull.username}:{pull.password}".encode()).decode()
@@ -593,7 +563,7 @@ def _pull_response(integration: Integration) -> HttpResponse:
     summary="Docker config auth for the integration's registry (admins and runtime tokens)",
 )
 def integrations_pull_credentials(request: HttpRequest, org_id: UUID, integration_id: UUID):
-    membership = _runtime_membership(request, org_id)
+    membership = _runtimemembership_for(request, org_id)
     return _pull_response(_integration(membership, integration_id))
 
 
@@ -604,7 +574,7 @@ def integrations_pull_credentials(request: HttpRequest, org_id: UUID, integratio
     summary="Pull credentials for an image, from the integration serving its registry host",
 )
 def pull_credentials_for_image(request: HttpRequest, org_id: UUID, image: str):
-    membership = _runtime_membership(request, org_id)
+    membership = _runtimemembership_for(request, org_id)
     try:
         reference = parse_image(image)
     except ValueError as error:
@@ -621,7 +591,7 @@ def pull_credentials_for_image(request: HttpRequest, org_id: UUID, image: str):
     tags=["integrations"],
 )
 def integrations_available(request: HttpRequest, org_id: UUID):
-    _membership(request, org_id)
+    membership_for(request, org_id)
     available = []
     for integration_type in IntegrationType:
         providers = []
@@ -656,3 +626,14 @@ def integrations_available(request: HttpRequest, org_id: UUID):
             }
         )
     return available
+
+
+# Services and pipelines live in their own app; their routes join this API.
+from integrations_site.deployments.api import router as deployments_router  # noqa: E402
+
+api.add_router("/", deployments_router)
+
+# Storage drivers live in their own app; their routes join this API.
+from integrations_site.storage.api import router as storage_router  # noqa: E402
+
+api.add_router("/", storage_router)

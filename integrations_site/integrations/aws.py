@@ -33,6 +33,14 @@ class AwsUnreachable(Exception):
     """No answer from AWS (refused, DNS, TLS, timeout)."""
 
 
+class RegistryRefused(Exception):
+    """The registry refused the integration's credentials; the message says how."""
+
+
+class ImageMissing(Exception):
+    """The image (or its repository) is not in the registry."""
+
+
 @dataclass(frozen=True)
 class EcrCredentials:
     access_key_id: str
@@ -302,6 +310,8 @@ def mint_pull_credentials(credentials: EcrCredentials) -> PullCredentials:
         answer = aws_call(None, ecr.get_authorization_token, registryIds=[credentials.account])
     except AwsUnreachable:
         raise AwsUnreachable(f"Could not reach AWS in {credentials.region}.") from None
+    except ClientError as error:
+        raise RegistryRefused(_refusal(error, "ecr:GetAuthorizationToken")) from None
     data = answer["authorizationData"][0]
     username, _, password = base64.b64decode(data["authorizationToken"]).decode().partition(":")
     registry = data["proxyEndpoint"].removeprefix("https://").removeprefix("http://").rstrip("/")
@@ -309,3 +319,40 @@ def mint_pull_credentials(credentials: EcrCredentials) -> PullCredentials:
     return PullCredentials(
         username=username, password=password, registry=registry, expires_at=expires_at
     )
+
+
+def _refusal(error: ClientError, action: str) -> str:
+    code = _code(error)
+    if _is_denied(error):
+        return f"not allowed {action}"
+    return _KEY_ERRORS.get(code, f"{action} failed ({code})").rstrip(".")
+
+
+@sensitive_variables()
+def find_ecr_image(
+    credentials: EcrCredentials, repository: str, *, tag: str | None, digest: str | None
+) -> None:
+    """Raise ImageMissing unless the tag or digest exists (DescribeImages, read-only)."""
+    ecr = aws_client("ecr", credentials)
+    image_id = {"imageDigest": digest} if digest else {"imageTag": tag or "latest"}
+    try:
+        aws_call(
+            None,
+            ecr.describe_images,
+            registryId=credentials.account,
+            repositoryName=repository,
+            imageIds=[image_id],
+        )
+    except AwsUnreachable:
+        raise AwsUnreachable(f"Could not reach AWS in {credentials.region}.") from None
+    except ClientError as error:
+        code = _code(error)
+        if code == "ImageNotFoundException":
+            raise ImageMissing(
+                f"Image {digest or tag or 'latest'} not found in {repository}"
+            ) from None
+        if code == "RepositoryNotFoundException":
+            raise ImageMissing(
+                f"Repository {repository} not found in registry {credentials.account}"
+            ) from None
+        raise RegistryRefused(_refusal(error, "ecr:DescribeImages")) from None

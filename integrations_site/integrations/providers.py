@@ -67,6 +67,12 @@ class Provider:
         """The registry host images of this integration name, e.g. in `host/repo:tag`."""
         raise NotImplementedError
 
+    def find_image(
+        self, credentials: dict, repository: str, *, tag: str | None, digest: str | None
+    ):
+        """Raise aws.ImageMissing unless the image exists; read-only."""
+        raise NotImplementedError
+
 
 _REGISTRY: dict[str, Provider] = {}
 
@@ -191,6 +197,11 @@ class AwsProvider(Provider):
     def registry_host(self, integration) -> str:
         suffix = ".amazonaws.com.cn" if integration.region.startswith("cn-") else ".amazonaws.com"
         return f"{integration.account}.dkr.ecr.{integration.region}{suffix}"
+
+    def find_image(
+        self, credentials: dict, repository: str, *, tag: str | None, digest: str | None
+    ):
+        aws.find_ecr_image(self._aws(credentials), repository, tag=tag, digest=digest)
 
 
 # --- AWS S3 (storage) -------------------------------------------------------------------------

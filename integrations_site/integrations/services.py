@@ -3,14 +3,16 @@
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from integrations_site.deployments.services import registry_access_revoke
 from integrations_site.organizations.models import Organization
 
 from .aws import CheckResult
 from .forms import NAME_TAKEN
+from .images import registry_integration_for
 from .models import Integration, IntegrationStatus
 from .providers import Provider, get_provider
 from .pull import purge_pull_credentials
@@ -150,13 +152,23 @@ def integration_delete(*, integration: Integration) -> None:
     """Delete an integration and its ciphertext. Access through it ends with the row, and
     cached pull credentials are purged at once.
 
-    Objects that must not outlive it (storage drivers) protect it: deleting is then refused
-    with their names."""
+    Objects that must not outlive it (storage drivers) restrict it: deleting is then refused
+    with their names. (Deleting the whole organization still cascades to both.)"""
+    provider = get_provider(integration.provider)
+    registry = provider.registry_host(integration) if provider else ""
     try:
         with transaction.atomic():
             Integration.objects.filter(pk=integration.pk).delete()
-    except ProtectedError as error:
-        names = sorted(str(obj) for obj in error.protected_objects)
+            # Another integration may serve the same registry; then nothing loses access.
+            if registry and registry_integration_for(integration.organization, registry) is None:
+                registry_access_revoke(
+                    organization=integration.organization,
+                    registry=registry,
+                    integration_name=integration.name,
+                )
+    except (ProtectedError, RestrictedError) as error:
+        blocking = getattr(error, "protected_objects", None) or error.restricted_objects
+        names = sorted(str(obj) for obj in blocking)
         raise IntegrationInUse(
             f"“{integration.name}” is used by storage drivers: {', '.join(names)}. "
             "Delete those drivers first.",

@@ -8,11 +8,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
+from integrations_site.deployments.services import registry_dependants
 from integrations_site.organizations.access import membership_required
 
 from . import services
 from .forms import KINDS, IntegrationForm
 from .models import Integration
+from .providers import get_provider
 
 LIST_TEMPLATE = "integrations/integration_list.html"
 FORM_TEMPLATE = "integrations/integration_form.html"
@@ -190,6 +192,13 @@ def integration_check_now(request: HttpRequest, pk) -> HttpResponse:
 def integration_delete(request: HttpRequest, pk) -> HttpResponse:
     integration = _get_integration(request, pk)
     context = {"integration": integration, "message": DELETE_MESSAGE}
+    provider = get_provider(integration.provider)
+    registry = provider.registry_host(integration) if provider else ""
+    if registry:
+        context["registry"] = registry
+        context["dependants"] = registry_dependants(
+            organization=request.membership.organization, registry=registry
+        )
     if request.method == "POST":
         try:
             services.integration_delete(integration=integration)

@@ -9,6 +9,8 @@ Needs only `requests`: it imports nothing from Django."""
 
 from . import exceptions
 from .client import Client, client, login_token, set_base_url
+from .deployments import Node, Pipeline, Pipelines, Service, Services
+from .drivers import Driver, Drivers, drivers
 from .entities import CheckResult, CheckStep, Integration, IntegrationType, Organization
 from .repositories import Integrations, Organizations, integrations, organizations
 from .utils import IntegrationUtils
@@ -17,13 +19,21 @@ __all__ = [
     "CheckResult",
     "CheckStep",
     "Client",
+    "Driver",
+    "Drivers",
     "Integration",
     "IntegrationType",
     "IntegrationUtils",
     "Integrations",
+    "Node",
     "Organization",
     "Organizations",
+    "Pipeline",
+    "Pipelines",
+    "Service",
+    "Services",
     "client",
+    "drivers",
     "exceptions",
     "integrations",
     "login_token",

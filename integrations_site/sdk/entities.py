@@ -4,6 +4,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .deployments import Pipelines, Services
+    from .drivers import Drivers
     from .repositories import Integrations
 
 
@@ -67,10 +69,18 @@ class Integration:
             raise RuntimeError("This integration is not bound to an organization.")
         return self._repository
 
-    def update(self, new_name: str | None = None, new_options: dict | None = None) -> "Integration":
+    def update(
+        self,
+        new_name: str | None = None,
+        new_options: dict | None = None,
+        reload_services: bool = False,
+    ) -> "Integration":
         """Rename and/or replace credentials; returns the updated integration."""
         return self.integrations.update(
-            integrations_id=self.id, new_name=new_name, new_options=new_options
+            integrations_id=self.id,
+            new_name=new_name,
+            new_options=new_options,
+            reload_services=reload_services,
         )
 
     def delete(self, sure: bool = False, really: bool = False) -> bool:
@@ -122,3 +132,22 @@ class Organization:
     name: str
     role: str
     integrations: "Integrations" = field(repr=False, compare=False)
+
+    @property
+    def services(self) -> "Services":
+        from .deployments import Services
+
+        return Services(self.integrations._client, self.id)
+
+    @property
+    def pipelines(self) -> "Pipelines":
+        from .deployments import Pipelines
+
+        return Pipelines(self.integrations._client, self.id)
+
+    @property
+    def drivers(self) -> "Drivers":
+        """Storage drivers of this organization."""
+        from .drivers import Drivers
+
+        return Drivers(self.integrations._client, self.id)

@@ -57,8 +57,12 @@ class Integrations:
         integration: Integration | None = None,
         new_options: dict[str, Any] | None = None,
         organization_id: str | None = None,
+        reload_services: bool = False,
     ) -> Integration:
-        """The only way to edit an integration: rename and/or replace its credentials."""
+        """The only way to edit an integration: rename and/or replace its credentials.
+
+        New credentials take effect at each service's next restart; `reload_services=True`
+        restarts the services that use this registry now."""
         integration_id = integrations_id or (integration.id if integration else None)
         if not integration_id:
             raise exceptions.BadRequest("Pass integrations_id=... or integration=...")
@@ -70,6 +74,8 @@ class Integrations:
             if integration is not None:
                 credentials["type"] = integration.type
             body["credentials"] = credentials
+        if reload_services:
+            body["reloadServices"] = True
         data = self._client.request("PATCH", self._path(organization_id), json=body)
         return Integration.from_json(data, self._bound(organization_id))
 

@@ -1,0 +1,192 @@
+"""REST API for services and pipelines (a ninja Router mounted on the v1 API)."""
+
+from datetime import datetime
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from integrations_site.api.common import ERRORS, Strict, membership_for
+from integrations_site.api.errors import ApiError
+from integrations_site.integrations.images import parse_image
+
+from . import services
+from .models import Pipeline, PipelineNode, Service
+
+router = Router(tags=["services and pipelines"])
+
+
+class RolloutState(Schema):
+    status: str
+    statusReason: str
+    lastDeployedAt: datetime | None
+    registry: str
+
+
+class ServiceOut(RolloutState):
+    id: UUID
+    name: str
+    runnerImage: str
+    org: UUID
+
+
+class NodeOut(RolloutState):
+    name: str
+    runnerImage: str
+
+
+class PipelineOut(Schema):
+    id: UUID
+    name: str
+    org: UUID
+    lastInstalledAt: datetime | None
+    nodes: list[NodeOut]
+
+
+class ServiceDeploy(Strict):
+    name: str = Field(max_length=100, min_length=1)
+    runnerImage: str = Field(max_length=500, min_length=1)
+
+
+class NodeIn(Strict):
+    name: str = Field(max_length=100, min_length=1)
+    runnerImage: str = Field(max_length=500, min_length=1)
+
+
+class PipelineCreate(Strict):
+    name: str = Field(max_length=100, min_length=1)
+    nodes: list[NodeIn] = Field(min_length=1)
+
+
+def _state(item: Service | PipelineNode) -> dict:
+    return {
+        "status": item.status,
+        "statusReason": item.status_reason,
+        "lastDeployedAt": item.last_deployed_at,
+        "registry": item.registry,
+        "runnerImage": item.runner_image,
+        "name": item.name,
+    }
+
+
+def _service_out(service: Service) -> dict:
+    return {**_state(service), "id": service.pk, "org": service.organization_id}
+
+
+def _pipeline_out(pipeline: Pipeline) -> dict:
+    return {
+        "id": pipeline.pk,
+        "name": pipeline.name,
+        "org": pipeline.organization_id,
+        "lastInstalledAt": pipeline.last_installed_at,
+        "nodes": [_state(node) for node in pipeline.nodes.all()],
+    }
+
+
+def _check_image(field: str, image: str) -> None:
+    try:
+        parse_image(image)
+    except ValueError as error:
+        raise ApiError(400, str(error), fields={field: [str(error)]}) from None
+
+
+def _service(membership, service_id: UUID) -> Service:
+    service = (
+        Service.objects.for_organization(membership.organization).filter(pk=service_id).first()
+    )
+    if service is None:
+        raise ApiError(404, "Service not found.")
+    return service
+
+
+def _pipeline(membership, pipeline_id: UUID) -> Pipeline:
+    pipeline = (
+        Pipeline.objects.for_organization(membership.organization).filter(pk=pipeline_id).first()
+    )
+    if pipeline is None:
+        raise ApiError(404, "Pipeline not found.")
+    return pipeline
+
+
+@router.get("/orgs/{org_id}/services", response={200: list[ServiceOut], **ERRORS})
+def services_list(request: HttpRequest, org_id: UUID):
+    membership = membership_for(request, org_id)
+    return [_service_out(s) for s in Service.objects.for_organization(membership.organization)]
+
+
+@router.post(
+    "/orgs/{org_id}/services",
+    response={200: ServiceOut, **ERRORS},
+    summary="Deploy a service (a new name creates it; an existing name updates its image)",
+)
+def services_deploy(request: HttpRequest, org_id: UUID, payload: ServiceDeploy):
+    membership = membership_for(request, org_id, admin=True)
+    _check_image("runnerImage", payload.runnerImage)
+    try:
+        service = services.service_deploy(
+            organization=membership.organization,
+            name=payload.name.strip(),
+            runner_image=payload.runnerImage.strip(),
+            user=request.user,
+        )
+    except ValidationError as error:
+        raise ApiError(409, "A service with this name already exists.", code="name_taken") from (
+            error
+        )
+    return _service_out(service)
+
+
+@router.get("/orgs/{org_id}/services/{service_id}", response={200: ServiceOut, **ERRORS})
+def services_get(request: HttpRequest, org_id: UUID, service_id: UUID):
+    return _service_out(_service(membership_for(request, org_id), service_id))
+
+
+@router.post("/orgs/{org_id}/services/{service_id}/restart", response={200: ServiceOut, **ERRORS})
+def services_restart(request: HttpRequest, org_id: UUID, service_id: UUID):
+    service = _service(membership_for(request, org_id, admin=True), service_id)
+    return _service_out(services.service_restart(service=service, user=request.user))
+
+
+@router.get("/orgs/{org_id}/pipelines", response={200: list[PipelineOut], **ERRORS})
+def pipelines_list(request: HttpRequest, org_id: UUID):
+    membership = membership_for(request, org_id)
+    pipelines = Pipeline.objects.for_organization(membership.organization).prefetch_related("nodes")
+    return [_pipeline_out(p) for p in pipelines]
+
+
+@router.post("/orgs/{org_id}/pipelines", response={201: PipelineOut, **ERRORS})
+def pipelines_create(request: HttpRequest, org_id: UUID, payload: PipelineCreate):
+    membership = membership_for(request, org_id, admin=True)
+    names = [node.name for node in payload.nodes]
+    if len(set(names)) != len(names):
+        raise ApiError(400, "Node names must be unique.", fields={"nodes": ["Duplicate names."]})
+    for index, node in enumerate(payload.nodes):
+        _check_image(f"nodes.{index}.runnerImage", node.runnerImage)
+    try:
+        pipeline = services.pipeline_create(
+            organization=membership.organization,
+            name=payload.name.strip(),
+            nodes=[(node.name, node.runnerImage.strip()) for node in payload.nodes],
+            user=request.user,
+        )
+    except ValidationError:
+        raise ApiError(
+            409, "A pipeline with this name already exists.", code="name_taken"
+        ) from None
+    return Status(201, _pipeline_out(pipeline))
+
+
+@router.get("/orgs/{org_id}/pipelines/{pipeline_id}", response={200: PipelineOut, **ERRORS})
+def pipelines_get(request: HttpRequest, org_id: UUID, pipeline_id: UUID):
+    return _pipeline_out(_pipeline(membership_for(request, org_id), pipeline_id))
+
+
+@router.post(
+    "/orgs/{org_id}/pipelines/{pipeline_id}/install", response={200: PipelineOut, **ERRORS}
+)
+def pipelines_install(request: HttpRequest, org_id: UUID, pipeline_id: UUID):
+    pipeline = _pipeline(membership_for(request, org_id, admin=True), pipeline_id)
+    services.pipeline_install(pipeline=pipeline, user=request.user)
+    return _pipeline_out(Pipeline.objects.prefetch_related("nodes").get(pk=pipeline.pk))

@@ -1,0 +1,155 @@
+"""REST API for storage drivers (a ninja Router mounted on the v1 API by api.endpoints).
+
+Same rules as the rest of the API: another organization's objects answer 404, writes need the
+admin role (403), and every error has the one shape {"error": {code, message, fields}}. The
+create body goes through the same form as the UI, bucket check included."""
+
+from datetime import datetime
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from integrations_site.api.common import ERRORS, Strict, membership_for
+from integrations_site.api.errors import ApiError
+from integrations_site.organizations.models import Membership
+
+from . import services
+from .forms import StorageDriverForm
+from .models import StorageDriver
+
+router = Router(tags=["storage drivers"])
+
+# Form field names as the API spells them.
+API_FIELDS = {"integration": "integrationId", "__all__": "body"}
+NOT_IN_ORG = "No storage integration with this id in this organization."
+
+
+class DriverCreate(Strict):
+    name: str
+    integrationId: UUID = Field(description="A storage (type 's3') integration's id.")
+    bucket: str
+    path: str | None = Field(default=None, description="Key prefix in the bucket.")
+    region: str | None = Field(default=None, description="The bucket's Region.")
+
+
+class DriverOut(Schema):
+    id: UUID
+    name: str
+    org: UUID
+    integrationId: UUID
+    integrationName: str
+    bucket: str
+    path: str
+    region: str
+    creator: str | None
+    createdAt: datetime
+
+
+def _admin(request: HttpRequest, org_id: UUID) -> Membership:
+    membership = membership_for(request, org_id)
+    if not membership.is_admin:
+        raise ApiError(403, "Only organization admins can change storage drivers.")
+    return membership
+
+
+def _driver(membership: Membership, driver_id: UUID) -> StorageDriver:
+    driver = (
+        StorageDriver.objects.for_organization(membership.organization)
+        .for_list()
+        .filter(pk=driver_id)
+        .first()
+    )
+    if driver is None:
+        raise ApiError(404, "Storage driver not found. It may have been deleted.")
+    return driver
+
+
+def _out(driver: StorageDriver) -> dict:
+    return {
+        "id": driver.pk,
+        "name": driver.name,
+        "org": driver.organization_id,
+        "integrationId": driver.integration_id,
+        "integrationName": driver.integration.name,
+        "bucket": driver.bucket,
+        "path": driver.path,
+        "region": driver.region,
+        "creator": driver.created_by.get_username() if driver.created_by else None,
+        "createdAt": driver.created_at,
+    }
+
+
+def _raise_invalid(error: ValidationError) -> None:
+    fields: dict[str, list[str]] = {}
+    codes: set[str] = set()
+    for name, errors in error.error_dict.items():
+        messages = []
+        for item in errors:
+            codes.add(item.code or "")
+            if name == "integration" and item.code == "invalid_choice":
+                # Unknown ids and other organizations' ids read the same.
+                messages.append(NOT_IN_ORG)
+            else:
+                messages.extend(item.messages)
+        fields[API_FIELDS.get(name, name)] = messages
+    if "name_taken" in codes:
+        raise ApiError(
+            409, "A storage driver with this name already exists.", code="name_taken", fields=fields
+        )
+    if "bucket_unreachable" in codes:
+        raise ApiError(503, "Could not reach AWS S3.", code="storage_unreachable", fields=fields)
+    raise ApiError(400, "The request has invalid fields.", code="invalid", fields=fields)
+
+
+@router.get("/orgs/{org_id}/drivers", response={200: list[DriverOut], **ERRORS})
+def drivers_list(request: HttpRequest, org_id: UUID):
+    membership = membership_for(request, org_id)
+    drivers = StorageDriver.objects.for_organization(membership.organization).for_list()
+    return [_out(driver) for driver in drivers]
+
+
+@router.post(
+    "/orgs/{org_id}/drivers",
+    response={201: DriverOut, **ERRORS},
+    summary="Create a storage driver (checks the bucket with S3 HeadBucket first)",
+)
+def drivers_create(request: HttpRequest, org_id: UUID, payload: DriverCreate):
+    membership = _admin(request, org_id)
+    data = {
+        "name": payload.name,
+        "integration": str(payload.integrationId),
+        "bucket": payload.bucket,
+        "path": payload.path or "",
+        "region": payload.region or "",
+    }
+    form = StorageDriverForm(data, organization=membership.organization)
+    if not form.is_valid():
+        _raise_invalid(ValidationError(form.errors.as_data()))
+    try:
+        driver = services.storage_driver_create(
+            organization=membership.organization,
+            created_by=request.user,
+            name=form.cleaned_data["name"],
+            integration=form.cleaned_data["integration"],
+            bucket=form.cleaned_data["bucket"],
+            path=form.cleaned_data["path"],
+            region=form.cleaned_data["region"],
+        )
+    except ValidationError as error:
+        _raise_invalid(error)
+    return Status(201, _out(driver))
+
+
+@router.get("/orgs/{org_id}/drivers/{driver_id}", response={200: DriverOut, **ERRORS})
+def drivers_get(request: HttpRequest, org_id: UUID, driver_id: UUID):
+    return _out(_driver(membership_for(request, org_id), driver_id))
+
+
+@router.delete("/orgs/{org_id}/drivers/{driver_id}", response={204: None, **ERRORS})
+def drivers_delete(request: HttpRequest, org_id: UUID, driver_id: UUID):
+    membership = _admin(request, org_id)
+    services.storage_driver_delete(driver=_driver(membership, driver_id))
+    return Status(204, None)

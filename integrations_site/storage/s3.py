@@ -1,0 +1,81 @@
+"""S3 for storage drivers: the Regions offered, and the bucket check run before creating one.
+
+AWS is reached through integrations.aws (explicit keys, bounded timeouts, AWS_ENDPOINT_URL), so
+the same code talks to AWS or to an emulator."""
+
+import re
+
+import boto3
+from botocore.exceptions import ClientError
+from django.views.decorators.debug import sensitive_variables
+
+from integrations_site.integrations import aws
+
+# HeadBucket is signed for this Region when the driver names none; botocore follows S3's
+# redirect when the bucket lives elsewhere.
+DEFAULT_REGION = "us-east-1"
+
+# 3-63 characters: lower-case letters, digits, dots and hyphens, a letter or digit at each end.
+BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+UNREACHABLE = "Could not reach AWS S3."
+
+
+def _s3_regions() -> list[str]:
+    session = boto3.session.Session()
+    regions: set[str] = set()
+    for partition in session.get_available_partitions():
+        regions.update(session.get_available_regions("s3", partition_name=partition))
+    return sorted(regions)
+
+
+S3_REGIONS: list[str] = _s3_regions()
+
+
+def bucket_name_error(bucket: str) -> str:
+    """Why `bucket` is not a valid S3 bucket name, or '' when it is."""
+    if not BUCKET_RE.match(bucket) or ".." in bucket:
+        return (
+            "Enter a valid bucket name: 3 to 63 lower-case letters, digits, dots and hyphens, "
+            "starting and ending with a letter or digit."
+        )
+    return ""
+
+
+@sensitive_variables()
+def check_bucket(*, credentials: dict, bucket: str, region: str = "") -> str:
+    """HeadBucket with the integration's keys. Returns '' when the bucket exists and the keys
+    may list it, else what is wrong, in words for the Bucket field. Reads nothing else and
+    writes nothing."""
+    keys = aws.EcrCredentials(
+        access_key_id=credentials["access_key_id"],
+        secret_access_key=credentials["secret_access_key"],
+        account="",
+        region=region or DEFAULT_REGION,
+    )
+    try:
+        client = aws.aws_client("s3", keys, aws._Deadline(aws.CHECK_DEADLINE_SECONDS))
+        aws.aws_call(None, client.head_bucket, Bucket=bucket)
+    except aws.AwsUnreachable:
+        return UNREACHABLE
+    except ClientError as error:
+        # HEAD answers carry no body: botocore reports the HTTP status as the code.
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        if code in {"404", "NoSuchBucket"}:
+            return f"Bucket {bucket} does not exist."
+        if code in {"403", "AccessDenied"}:
+            return _denied(keys, bucket)
+        return f"S3 refused HeadBucket on bucket {bucket} ({code})."
+    return ""
+
+
+@sensitive_variables()
+def _denied(keys: aws.EcrCredentials, bucket: str) -> str:
+    """A 403 also answers keys that are unknown, inactive or mismatched; say so when STS
+    confirms it, since fixing a policy would not help then."""
+    result = aws.check_keys(keys)
+    if not result.ok and not result.unreachable:
+        return f"AWS refused the integration's keys: {result.failure}"
+    return (
+        f"Access denied to bucket {bucket}: "
+        "the integration's keys may not call s3:ListBucket on it."
+    )
