@@ -239,7 +239,7 @@ def test_surrounding_spaces_are_trimmed(admin_http):
         ("account", "12345678901a", "exactly 12 digits"),
         ("region", "", "This field is required."),
         ("region", "mars-north-1", "Select a valid choice"),
-        ("provider", "gcp", "Select a valid choice"),
+        ("provider", "no-such-provider", "Select a valid choice"),
     ],
 )
 def test_each_rule_is_a_field_error_that_changes_nothing(admin_http, field, value, message):

@@ -4,6 +4,7 @@ Another organization's objects answer 404; writes need the admin role (403). Sec
 and never come out: responses carry only the non-secret display fields."""
 
 import base64
+import json
 import logging
 from datetime import datetime
 from typing import Any
@@ -274,7 +275,7 @@ def _provider(integration_type: str, options: Options, metadata: dict) -> Provid
                 f"Unknown provider {wanted!r}.",
                 fields={"metadata.provider": [_choices(candidates)]},
             )
-        if options.name.lower() not in (provider.display_name.lower(), provider.key):
+        if options.name.lower() not in (provider.display_name.lower(), provider.key, "_json_key"):
             raise ApiError(
                 400,
                 f"options.name {options.name!r} does not match provider {wanted!r}.",
@@ -294,7 +295,32 @@ def _choices(providers: list[Provider]) -> str:
 
 
 @sensitive_variables()
-def _form_data(provider: Provider, spec: dict[str, Any]) -> dict[str, Any]:
+@sensitive_variables()
+def _docker_config_form_data(provider: Provider, spec: dict[str, Any]) -> dict[str, Any]:
+    """The platform SDK's shape: {"name": "_json_key", "spec": {"password": base64(docker
+    config JSON)}}, whose first `auths` entry carries the host and the login."""
+    from_config = getattr(provider, "from_docker_config", None)
+    problem = ApiError(
+        400,
+        "options.spec.password must be a base64 docker config JSON with one 'auths' entry.",
+        fields={"options.spec.password": ["Not a base64 docker config JSON."]},
+    )
+    if from_config is None or set(spec) != {"password"} or not isinstance(spec["password"], str):
+        raise problem
+    try:
+        config = json.loads(base64.b64decode(spec["password"], validate=True))
+        host, entry = next(iter(config["auths"].items()))
+    except (ValueError, KeyError, TypeError, AttributeError, StopIteration):
+        raise problem from None
+    if not isinstance(entry, dict):
+        raise problem
+    return from_config(host, entry)
+
+
+@sensitive_variables()
+def _form_data(provider: Provider, spec: dict[str, Any], options_name: str = "") -> dict[str, Any]:
+    if options_name == "_json_key":
+        return _docker_config_form_data(provider, spec)
     unknown = sorted(set(spec) - set(provider.api_fields))
     if unknown:
         raise ApiError(
@@ -304,10 +330,10 @@ def _form_data(provider: Provider, spec: dict[str, Any]) -> dict[str, Any]:
         )
     data: dict[str, Any] = {}
     for api_name, form_name in provider.api_fields.items():
-        value = spec.get(api_name)
-        if value is not None and not isinstance(value, str):
+        value = spec.get(api_name, provider.api_defaults.get(form_name))
+        if value is not None and not isinstance(value, str | bool):
             raise ApiError(400, fields={f"options.spec.{api_name}": ["Must be a string."]})
-        data[form_name] = value or ""
+        data[form_name] = "" if value is None else value
     return data
 
 
@@ -382,7 +408,7 @@ def integrations_create(request: HttpRequest, org_id: UUID, payload: Integration
     data = {
         "name": payload.name,
         "provider": provider.key,
-        **_form_data(provider, payload.options.spec),
+        **_form_data(provider, payload.options.spec, payload.options.name),
     }
     form = IntegrationForm(
         data, organization=membership.organization, integration_type=payload.type
@@ -459,7 +485,7 @@ def integrations_update(request: HttpRequest, org_id: UUID, payload: Integration
             credentials_type, payload.credentials.options, {"provider": integration.provider}
         )
         credentials_form = provider.form_class(
-            _form_data(provider, payload.credentials.options.spec)
+            _form_data(provider, payload.credentials.options.spec, payload.credentials.options.name)
         )
         if not credentials_form.is_valid():
             fields = _field_errors(credentials_form.errors, provider)

@@ -5,7 +5,12 @@ This stands in for the cluster runtime: its outcome is what a pod start would se
 
 from dataclasses import dataclass
 
-from integrations_site.integrations.aws import AwsUnreachable, ImageMissing, RegistryRefused
+from integrations_site.integrations.aws import (
+    AwsUnreachable,
+    ImageMissing,
+    RegistryRefused,
+    RegistryUnreachable,
+)
 from integrations_site.integrations.images import parse_image, registry_integration_for
 from integrations_site.integrations.providers import get_provider
 from integrations_site.integrations.pull import pull_credentials
@@ -50,6 +55,8 @@ def roll_out_image(
         )
     except AwsUnreachable:
         return Outcome(backoff, "AWS unreachable", name)
+    except RegistryUnreachable as error:
+        return Outcome(backoff, str(error), name)
     except RegistryRefused as error:
         return Outcome(backoff, f"Integration '{name}' credentials rejected: {error}", name)
     except ImageMissing as error:

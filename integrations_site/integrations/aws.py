@@ -29,7 +29,11 @@ READ_TIMEOUT = 5.0
 PROBE_DIGEST = "sha256:" + "0" * 64
 
 
-class AwsUnreachable(Exception):
+class RegistryUnreachable(Exception):
+    """No answer from a registry (refused, DNS, TLS, timeout); the message names it."""
+
+
+class AwsUnreachable(RegistryUnreachable):
     """No answer from AWS (refused, DNS, TLS, timeout)."""
 
 

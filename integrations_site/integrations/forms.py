@@ -68,7 +68,7 @@ class IntegrationForm(forms.Form):
             }
         )
         self.credentials_form = self.chosen_provider.form_class(
-            data=self.data if self.is_bound else None
+            data=self.data if self.is_bound else None, files=self.files if self.is_bound else None
         )
 
     def clean_name(self) -> str:

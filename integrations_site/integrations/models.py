@@ -45,6 +45,7 @@ class Integration(models.Model):
     account = models.CharField(max_length=64, blank=True)
     region = models.CharField(max_length=64, blank=True)
     key_hint = models.CharField(max_length=32, blank=True)
+    registry = models.CharField(max_length=255, blank=True)
     credentials = EncryptedJSONField()
     # Bumped whenever the credentials are replaced; part of every cache key derived from them.
     credentials_version = models.PositiveIntegerField(default=1)

@@ -34,6 +34,7 @@ class Display:
     account: str = ""
     region: str = ""
     key_hint: str = ""
+    registry: str = ""  # the registry host, for registry providers
 
 
 class Provider:
@@ -45,6 +46,8 @@ class Provider:
     secret_fields: ClassVar[tuple[str, ...]] = ()
     # API/SDK option names (options.spec keys) mapped to form field names.
     api_fields: ClassVar[dict[str, str]] = {}
+    # Values for options the API caller left out (e.g. TLS verification stays on).
+    api_defaults: ClassVar[dict[str, object]] = {}
 
     def credentials(self, cleaned_data: dict) -> dict:
         """What gets encrypted: every credential field."""
@@ -173,10 +176,14 @@ class AwsProvider(Provider):
     }
 
     def display(self, cleaned_data: dict) -> Display:
+        suffix = (
+            ".amazonaws.com.cn" if cleaned_data["region"].startswith("cn-") else ".amazonaws.com"
+        )
         return Display(
             account=cleaned_data["account"],
             region=cleaned_data["region"],
             key_hint=key_hint(cleaned_data["access_key_id"]),
+            registry=f"{cleaned_data['account']}.dkr.ecr.{cleaned_data['region']}{suffix}",
         )
 
     @staticmethod

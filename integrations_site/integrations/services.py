@@ -52,6 +52,7 @@ def _apply_credentials(integration: Integration, provider: Provider, credentials
     integration.account = display.account
     integration.region = display.region
     integration.key_hint = display.key_hint
+    integration.registry = display.registry
     integration.credentials = provider.credentials(credentials)
 
 

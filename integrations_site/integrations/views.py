@@ -16,6 +16,8 @@ from .forms import KINDS, IntegrationForm
 from .models import Integration
 from .providers import get_provider
 
+# Every provider's secret fields, plus the AWS key id, are hidden from error reports.
+SENSITIVE_FIELDS = ("secret_access_key", "access_key_id", "password", "token", "service_account")
 LIST_TEMPLATE = "integrations/integration_list.html"
 FORM_TEMPLATE = "integrations/integration_form.html"
 DELETE_TEMPLATE = "integrations/integration_confirm_delete.html"
@@ -82,7 +84,7 @@ def provider_fields(request: HttpRequest, kind: str) -> HttpResponse:
     return render(request, f"{FORM_TEMPLATE}#provider-fields", {"form": form})
 
 
-@sensitive_post_parameters("secret_access_key", "access_key_id")
+@sensitive_post_parameters(*SENSITIVE_FIELDS)
 @require_http_methods(["GET", "POST"])
 @membership_required(admin=True)
 def integration_create(request: HttpRequest, kind: str = "registry") -> HttpResponse:
@@ -101,7 +103,10 @@ def integration_create(request: HttpRequest, kind: str = "registry") -> HttpResp
         )
     elif request.method == "POST":
         form = IntegrationForm(
-            request.POST, organization=organization, integration_type=integration_type
+            request.POST,
+            request.FILES,
+            organization=organization,
+            integration_type=integration_type,
         )
         if form.is_valid():
             # Check before saving (network, outside any transaction). A credential failure
@@ -150,13 +155,14 @@ def integration_create(request: HttpRequest, kind: str = "registry") -> HttpResp
     return render(request, FORM_TEMPLATE, {"form": form}, status=422 if form.has_errors else 200)
 
 
-@sensitive_post_parameters("secret_access_key", "access_key_id")
+@sensitive_post_parameters(*SENSITIVE_FIELDS)
 @require_POST
 @membership_required(admin=True)
 def integration_test_connection(request: HttpRequest, kind: str) -> HttpResponse:
     """Run the checks on the entered values without saving anything."""
     form = IntegrationForm(
         request.POST,
+        request.FILES,
         organization=request.membership.organization,
         integration_type=_integration_type(kind),
     )

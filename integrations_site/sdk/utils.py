@@ -1,3 +1,20 @@
+import base64
+import json
+
+
+def _docker_config_options(host: str, username: str, password: str, email: str | None) -> dict:
+    """The platform SDK's option shape for non-AWS registries: a docker config, base64."""
+    entry = {
+        "username": username,
+        "password": password,
+        "auth": base64.b64encode(f"{username}:{password}".encode()).decode(),
+    }
+    if email:
+        entry["email"] = email
+    config = json.dumps({"auths": {host: entry}})
+    return {"name": "_json_key", "spec": {"password": base64.b64encode(config.encode()).decode()}}
+
+
 class IntegrationUtils:
     """Builders for the `options` argument of integrations.create/update."""
 
@@ -14,3 +31,41 @@ class IntegrationUtils:
                 "region": region,
             },
         }
+
+    @staticmethod
+    def generate_docker_hub_options(username: str, password: str, email: str | None = None) -> dict:
+        return _docker_config_options("docker.io", username, password, email)
+
+    @staticmethod
+    def generate_gar_options(
+        service_account: dict | str, location: str, email: str | None = None
+    ) -> dict:
+        """`service_account`: the key file's JSON (text or parsed); `location`: the registry
+        host, e.g. europe-west1-docker.pkg.dev."""
+        key = service_account if isinstance(service_account, str) else json.dumps(service_account)
+        return _docker_config_options(location, "_json_key", key, email)
+
+    @staticmethod
+    def generate_azure_container_registry_options(
+        username: str, password: str, location: str
+    ) -> dict:
+        """`location`: the registry server, NAME.azurecr.io."""
+        return _docker_config_options(location, username, password, None)
+
+    @staticmethod
+    def generate_github_options(username: str, token: str) -> dict:
+        return _docker_config_options("ghcr.io", username, token, None)
+
+    @staticmethod
+    def generate_generic_options(
+        url: str,
+        username: str,
+        password: str,
+        verify_tls: bool = True,
+        ca_certificate: str | None = None,
+    ) -> dict:
+        """Any Docker Registry v2. TLS settings don't fit a docker config: the plain shape."""
+        spec = {"url": url, "username": username, "password": password, "verifyTls": verify_tls}
+        if ca_certificate:
+            spec["caCertificate"] = ca_certificate
+        return {"name": "generic", "spec": spec}
