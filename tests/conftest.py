@@ -3,7 +3,7 @@ import pytest
 from tests.factories import make_integration, make_org, make_user
 
 # moto's HTTP server and AWS test users (one server per session).
-pytest_plugins = ["tests.aws_fixtures"]
+pytest_plugins = ["tests.aws_fixtures", "tests.registry_fixtures"]
 
 
 @pytest.fixture(autouse=True)

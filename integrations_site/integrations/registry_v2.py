@@ -60,13 +60,13 @@ class RegistryClient:
         self.session = requests.Session()
         self.session.headers["User-Agent"] = "integrations-site"
         self._ca_file: str | None = None
+        # Passed with every request: a session-level value would lose to REQUESTS_CA_BUNDLE.
+        self._verify: bool | str = login.verify_tls
         if login.ca_pem:
             handle, self._ca_file = tempfile.mkstemp(suffix=".pem")
             with os.fdopen(handle, "w") as ca_file:
                 ca_file.write(login.ca_pem)
-            self.session.verify = self._ca_file
-        else:
-            self.session.verify = login.verify_tls
+            self._verify = self._ca_file
         self._tokens: dict[str, str] = {}
 
     def __enter__(self) -> "RegistryClient":
@@ -88,7 +88,12 @@ class RegistryClient:
     def _send(self, method: str, url: str, **kwargs) -> requests.Response:
         try:
             return self.session.request(
-                method, url, timeout=self._timeout(), allow_redirects=True, **kwargs
+                method,
+                url,
+                timeout=self._timeout(),
+                allow_redirects=True,
+                verify=self._verify,
+                **kwargs,
             )
         except requests.exceptions.SSLError as error:
             reason = str(error.args[0]) if error.args else "TLS handshake failed"

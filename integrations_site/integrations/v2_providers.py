@@ -110,6 +110,7 @@ class V2Provider(Provider):
         login = self.login(credentials)
         try:
             with RegistryClient(login) as client:
+                client.ping()  # tells "wrong password" apart from "may not pull this"
                 client.manifest(repository, digest or tag or "latest")
         except RegistryProblem as problem:
             if problem.kind in ("unreachable", "tls"):
