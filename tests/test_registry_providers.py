@@ -248,3 +248,59 @@ def test_api_rejects_a_bad_docker_config(client, org, org_admin):
     )
     assert response.status_code == 400
     assert "options.spec.password" in response.json()["error"]["fields"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("provider", "options", "new_options"),
+    [
+        (
+            "dockerhub",
+            dl.IntegrationUtils.generate_docker_hub_options("me", "pw"),
+            dl.IntegrationUtils.generate_docker_hub_options("me2", "pw2", email="me@x.io"),
+        ),
+        (
+            "gcp",
+            dl.IntegrationUtils.generate_gar_options(
+                SERVICE_ACCOUNT, "europe-west1-docker.pkg.dev"
+            ),
+            dl.IntegrationUtils.generate_gar_options(SERVICE_ACCOUNT, "us-docker.pkg.dev"),
+        ),
+        (
+            "azure",
+            dl.IntegrationUtils.generate_azure_container_registry_options(
+                "sp", "pw", "acmeregistry.azurecr.io"
+            ),
+            dl.IntegrationUtils.generate_azure_container_registry_options(
+                "sp2", "pw2", "acmeregistry.azurecr.io"
+            ),
+        ),
+        (
+            "github",
+            dl.IntegrationUtils.generate_github_options("octo", "ghp_x"),
+            dl.IntegrationUtils.generate_github_options("octo2", "ghp_y"),
+        ),
+    ],
+)
+def test_each_provider_through_the_sdk(live_server, org, org_admin, provider, options, new_options):
+    """Created, checked (the real registry is unreachable from here: named), listed, updated
+    and deleted through the SDK."""
+    _, raw = api_token_create(user=org_admin, name="sdk")
+    client = dl.Client()
+    client.base_url, client.token = live_server.url, raw
+    integrations = dl.Organizations(client).get(organization_id=str(org.pk)).integrations
+    created = integrations.create(
+        integrations_type=dl.IntegrationType.PRIVATE_REGISTRY,
+        name=provider,
+        options=options,
+        metadata={"provider": provider},
+    )
+    assert created.provider == provider and created.status == "not_verified"
+    result = created.check()
+    assert not result.ok and result.steps[0].message.startswith("Could not reach")
+    assert [i.name for i in integrations.list()] == [provider]
+    updated = created.update(new_name=f"{provider}-2", new_options=new_options)
+    assert updated.name == f"{provider}-2" and updated.key_hint == created.key_hint
+    assert Integration.objects.get().credentials_version == 2
+    assert created.delete(sure=True, really=True)
+    assert not Integration.objects.exists()
