@@ -5,8 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from . import exceptions
-from .client import Client
+from .base import OrgScopedRepository
 from .entities import _timestamp
 
 
@@ -76,44 +75,34 @@ class Pipeline:
         return self._repository.install(pipeline_id=self.id)
 
 
-class _OrgScoped:
-    def __init__(self, client: Client, organization_id: str | None = None) -> None:
-        self._client = client
-        self._organization_id = organization_id
+class Services(OrgScopedRepository):
+    collection = "services"
 
-    def _path(self, organization_id: str | None, suffix: str) -> str:
-        org_id = organization_id or self._organization_id
-        if not org_id:
-            raise exceptions.BadRequest("Pass organization_id=..., or use org.services.")
-        return f"/orgs/{org_id}{suffix}"
-
-
-class Services(_OrgScoped):
     def deploy(self, name: str, runner_image: str, organization_id: str | None = None) -> Service:
         """Deploy (or update to a new image) and return the outcome."""
         data = self._client.request(
             "POST",
-            self._path(organization_id, "/services"),
+            self._path(organization_id),
             json={"name": name, "runnerImage": runner_image},
         )
         return Service.from_json(data, self)
 
     def list(self, organization_id: str | None = None) -> list[Service]:
-        data = self._client.request("GET", self._path(organization_id, "/services"))
+        data = self._client.request("GET", self._path(organization_id))
         return [Service.from_json(item, self) for item in data]
 
     def get(self, service_id: str, organization_id: str | None = None) -> Service:
-        data = self._client.request("GET", self._path(organization_id, f"/services/{service_id}"))
+        data = self._client.request("GET", self._path(organization_id, f"/{service_id}"))
         return Service.from_json(data, self)
 
     def restart(self, service_id: str, organization_id: str | None = None) -> Service:
-        data = self._client.request(
-            "POST", self._path(organization_id, f"/services/{service_id}/restart")
-        )
+        data = self._client.request("POST", self._path(organization_id, f"/{service_id}/restart"))
         return Service.from_json(data, self)
 
 
-class Pipelines(_OrgScoped):
+class Pipelines(OrgScopedRepository):
+    collection = "pipelines"
+
     def create(
         self, name: str, nodes: list[dict[str, str]], organization_id: str | None = None
     ) -> Pipeline:
@@ -128,19 +117,17 @@ class Pipelines(_OrgScoped):
                 for node in nodes
             ],
         }
-        data = self._client.request("POST", self._path(organization_id, "/pipelines"), json=body)
+        data = self._client.request("POST", self._path(organization_id), json=body)
         return Pipeline.from_json(data, self)
 
     def list(self, organization_id: str | None = None) -> list[Pipeline]:
-        data = self._client.request("GET", self._path(organization_id, "/pipelines"))
+        data = self._client.request("GET", self._path(organization_id))
         return [Pipeline.from_json(item, self) for item in data]
 
     def get(self, pipeline_id: str, organization_id: str | None = None) -> Pipeline:
-        data = self._client.request("GET", self._path(organization_id, f"/pipelines/{pipeline_id}"))
+        data = self._client.request("GET", self._path(organization_id, f"/{pipeline_id}"))
         return Pipeline.from_json(data, self)
 
     def install(self, pipeline_id: str, organization_id: str | None = None) -> Pipeline:
-        data = self._client.request(
-            "POST", self._path(organization_id, f"/pipelines/{pipeline_id}/install")
-        )
+        data = self._client.request("POST", self._path(organization_id, f"/{pipeline_id}/install"))
         return Pipeline.from_json(data, self)

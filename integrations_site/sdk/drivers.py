@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from . import exceptions
-from .client import Client
+from .base import OrgScopedRepository
 from .client import client as default_client
 
 
@@ -60,23 +60,11 @@ class Driver:
         return self.drivers.delete(driver_id=self.id, sure=sure, really=really)
 
 
-class Drivers:
+class Drivers(OrgScopedRepository):
     """Storage drivers of one organization (``org.drivers``), or of any organization given as
     ``organization_id=`` (the module-level ``dl.drivers``)."""
 
-    def __init__(self, client: Client, organization_id: str | None = None) -> None:
-        self._client = client
-        self._organization_id = organization_id
-
-    def _path(self, organization_id: str | None, suffix: str = "") -> str:
-        org_id = organization_id or self._organization_id
-        if not org_id:
-            raise exceptions.BadRequest("Pass organization_id=..., or use org.drivers.")
-        return f"/orgs/{org_id}/drivers{suffix}"
-
-    def _bound(self, organization_id: str | None) -> "Drivers":
-        org_id = organization_id or self._organization_id
-        return self if org_id == self._organization_id else Drivers(self._client, org_id)
+    collection = "drivers"
 
     def create(
         self,

@@ -1,28 +1,17 @@
 from typing import Any
 
 from . import exceptions
+from .base import OrgScopedRepository
 from .client import Client
 from .client import client as default_client
 from .entities import CheckResult, Integration, IntegrationType, Organization
 
 
-class Integrations:
+class Integrations(OrgScopedRepository):
     """Integrations of one organization (``org.integrations``), or of any organization given
     as ``organization_id=`` (the module-level ``dl.integrations``)."""
 
-    def __init__(self, client: Client, organization_id: str | None = None) -> None:
-        self._client = client
-        self._organization_id = organization_id
-
-    def _path(self, organization_id: str | None, suffix: str = "") -> str:
-        org_id = organization_id or self._organization_id
-        if not org_id:
-            raise exceptions.BadRequest("Pass organization_id=..., or use org.integrations.")
-        return f"/orgs/{org_id}/integrations{suffix}"
-
-    def _bound(self, organization_id: str | None) -> "Integrations":
-        org_id = organization_id or self._organization_id
-        return self if org_id == self._organization_id else Integrations(self._client, org_id)
+    collection = "integrations"
 
     def create(
         self,
