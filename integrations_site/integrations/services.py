@@ -175,5 +175,6 @@ def integration_delete(*, integration: Integration) -> None:
             "Delete those drivers first.",
             names,
         ) from None
-    transaction.on_commit(lambda: purge_pull_credentials(integration))
+    # Purge now, and again at commit: a pull that ran meanwhile can't leave a token behind.
     purge_pull_credentials(integration)
+    transaction.on_commit(lambda: purge_pull_credentials(integration))
