@@ -310,3 +310,26 @@ def test_sdk_services_and_pipelines(
         org_entity.services.deploy(name="x", runner_image="not an image")
     integration = Integration.objects.get()
     assert get_provider(integration.provider).registry_host(integration) == HOST
+
+
+def test_pipelines_list_shows_each_node_and_installs(admin_http, ecr_integration, ecr_image):
+    admin_http.post("/pipelines/", {"name": "train", "nodes": f"prep {ecr_image.uri}"})
+    pipeline = Pipeline.objects.get()
+    html = admin_http.get("/pipelines/").content.decode()
+    assert 'data-node="prep"' in html and ecr_image.uri in html and "Pending" in html
+    response = admin_http.post(f"/pipelines/{pipeline.pk}/install/", {"next": "list"})
+    assert response.status_code == 302 and response["Location"] == "/pipelines/"
+    html = admin_http.get("/pipelines/").content.decode()
+    assert "Running" in html and "installed " in html
+
+
+def test_restart_one_pipeline_node(admin_http, ecr_integration, ecr_image):
+    admin_http.post("/pipelines/", {"name": "train", "nodes": f"prep {ecr_image.uri}"})
+    node = Pipeline.objects.get().nodes.get()
+    response = admin_http.post(
+        f"/pipelines/{node.pipeline_id}/nodes/{node.pk}/restart/", HTTP_HX_REQUEST="true"
+    )
+    assert response["HX-Retarget"] == "#nodes-panel"
+    assert "Running" in response.content.decode()
+    node.refresh_from_db()
+    assert node.status == "running" and node.rollouts.get().action == "restart"

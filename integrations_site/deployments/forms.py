@@ -36,7 +36,14 @@ class PipelineForm(forms.Form):
     name = forms.CharField(label="Name", max_length=100)
     nodes = forms.CharField(
         label="Nodes",
-        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        widget=forms.Textarea(
+            attrs={
+                "rows": 3,
+                "spellcheck": "false",
+                "placeholder": "prep 123456789012.dkr.ecr.us-east-1.amazonaws.com/models/prep:2.0\n"
+                "train 123456789012.dkr.ecr.us-east-1.amazonaws.com/models/train:1.4",
+            }
+        ),
         help_text="One node per line: a node name, a space, then its image.",
     )
 

@@ -117,6 +117,11 @@ def pipeline_install(*, pipeline: Pipeline, user: AbstractBaseUser | None) -> li
     return nodes
 
 
+def pipeline_node_restart(*, node: PipelineNode, user: AbstractBaseUser | None) -> PipelineNode:
+    _roll_out(node, node.pipeline.organization, Rollout.Action.RESTART, user)
+    return node
+
+
 def registry_dependants(*, organization: Organization, registry: str) -> dict[str, list]:
     """The services and pipeline nodes whose images come from `registry`."""
     return {

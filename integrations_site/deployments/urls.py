@@ -12,4 +12,9 @@ urlpatterns = [
     path("pipelines/", views.pipeline_list, name="pipelines"),
     path("pipelines/<uuid:pk>/", views.pipeline_detail, name="pipeline"),
     path("pipelines/<uuid:pk>/install/", views.pipeline_install, name="pipeline_install"),
+    path(
+        "pipelines/<uuid:pk>/nodes/<int:node_pk>/restart/",
+        views.pipeline_node_restart,
+        name="pipeline_node_restart",
+    ),
 ]

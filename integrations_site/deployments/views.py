@@ -175,9 +175,27 @@ def pipeline_install(request: HttpRequest, pk) -> HttpResponse:
     nodes = services.pipeline_install(pipeline=pipeline, user=request.user)
     running = sum(node.status == "running" for node in nodes)
     messages.info(request, f"Installed “{pipeline.name}”: {running} of {len(nodes)} nodes running.")
+    if request.POST.get("next") == "list":
+        return redirect("deployments:pipelines")
     if request.htmx:
         pipeline.refresh_from_db()
         context = {"pipeline": pipeline, "nodes": nodes, "can_manage": True}
+        response = render(request, f"{PIPELINE_TEMPLATE}#nodes-panel", context)
+        return retarget(reswap(response, "outerHTML"), "#nodes-panel")
+    return redirect("deployments:pipeline", pk=pipeline.pk)
+
+
+@require_POST
+@membership_required(admin=True)
+def pipeline_node_restart(request: HttpRequest, pk, node_pk: int) -> HttpResponse:
+    pipeline = _pipeline(request, pk)
+    node = pipeline.nodes.filter(pk=node_pk).first()
+    if node is None:
+        raise Http404("This pipeline node does not exist.")
+    services.pipeline_node_restart(node=node, user=request.user)
+    messages.info(request, f"Restarted {pipeline.name} / {node.name}: {node.get_status_display()}.")
+    if request.htmx:
+        context = {"pipeline": pipeline, "nodes": pipeline.nodes.all(), "can_manage": True}
         response = render(request, f"{PIPELINE_TEMPLATE}#nodes-panel", context)
         return retarget(reswap(response, "outerHTML"), "#nodes-panel")
     return redirect("deployments:pipeline", pk=pipeline.pk)
