@@ -304,3 +304,18 @@ def test_each_provider_through_the_sdk(live_server, org, org_admin, provider, op
     assert Integration.objects.get().credentials_version == 2
     assert created.delete(sure=True, really=True)
     assert not Integration.objects.exists()
+
+
+def test_link_local_registry_urls_are_refused(admin_http):
+    """Cloud instance metadata lives at 169.254.169.254: never a registry."""
+    response = post(
+        admin_http,
+        "generic",
+        url="https://169.254.169.254",
+        username="u",
+        password="p",
+        verify_tls="on",
+    )
+    assert response.status_code == 422
+    assert "resolves to 169.254.169.254, which is not allowed." in response.content.decode()
+    assert not Integration.objects.exists()

@@ -232,3 +232,12 @@ def test_sdk_create_check_list_update_delete(live_server, org, org_admin, basic_
     assert [i.name for i in org_entity.integrations.list()] == ["local"]
     assert integration.delete(sure=True, really=True)
     assert not Integration.objects.exists()
+
+
+def test_a_token_realm_on_a_blocked_address_is_not_followed(basic_registry):
+    from integrations_site.integrations.registry_v2 import RegistryClient, RegistryProblem
+
+    login = GENERIC.login(generic(basic_registry))
+    with RegistryClient(login) as client, pytest.raises(RegistryProblem) as problem:
+        client._token({"realm": "http://169.254.169.254/latest/meta-data/"}, "")
+    assert problem.value.kind == "blocked"

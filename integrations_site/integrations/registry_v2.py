@@ -7,8 +7,10 @@ credentials, repository (not found or not allowed), tag. Read-only: GET and HEAD
 
 The whole of one check or image lookup is bounded by a deadline, like the AWS checks."""
 
+import ipaddress
 import os
 import re
+import socket
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -29,6 +31,25 @@ MANIFEST_TYPES = ", ".join(
     ]
 )
 _CHALLENGE = re.compile(r'(\w+)="([^"]*)"')
+# Never sent a request, whatever a registry URL or a token realm says: link-local addresses
+# (cloud instance metadata lives at 169.254.169.254) and the unspecified address.
+BLOCKED_NETWORKS = [
+    ipaddress.ip_network(net)
+    for net in ("169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "0.0.0.0/32", "::/128")
+]
+
+
+def blocked_address(host: str) -> str | None:
+    """The first address of `host` that is in a blocked network, if any."""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        return None  # unresolvable: the request itself will fail as unreachable
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        if any(address in network for network in BLOCKED_NETWORKS):
+            return str(address)
+    return None
 
 
 @dataclass(frozen=True)
@@ -86,6 +107,10 @@ class RegistryClient:
         return (min(CONNECT_TIMEOUT, remaining * 0.4), min(READ_TIMEOUT, remaining * 0.6))
 
     def _send(self, method: str, url: str, **kwargs) -> requests.Response:
+        host = urlsplit(url).hostname or ""
+        blocked = blocked_address(host)
+        if blocked:
+            raise RegistryProblem("blocked", f"{host} resolves to {blocked}, which is not allowed.")
         try:
             return self.session.request(
                 method,

@@ -19,7 +19,7 @@ from django.views.decorators.debug import sensitive_variables
 from . import aws
 from .models import IntegrationType
 from .providers import Display, Provider, register
-from .registry_v2 import RegistryClient, RegistryLogin, RegistryProblem
+from .registry_v2 import RegistryClient, RegistryLogin, RegistryProblem, blocked_address
 
 # Static registry logins don't expire; cache them like tokens, for a while.
 STATIC_LOGIN_LIFETIME = timedelta(hours=12)
@@ -113,7 +113,7 @@ class V2Provider(Provider):
                 client.ping()  # tells "wrong password" apart from "may not pull this"
                 client.manifest(repository, digest or tag or "latest")
         except RegistryProblem as problem:
-            if problem.kind in ("unreachable", "tls"):
+            if problem.kind in ("unreachable", "tls", "blocked"):
                 raise aws.RegistryUnreachable(problem.message) from None
             if problem.kind == "credentials":
                 raise aws.RegistryRefused(
@@ -354,6 +354,9 @@ class GenericForm(forms.Form):
             )
         if parts.scheme == "http" and not _is_loopback(parts.hostname):
             raise ValidationError("Use https; plain http is allowed only for a loopback registry.")
+        blocked = blocked_address(parts.hostname)
+        if blocked:
+            raise ValidationError(f"{parts.hostname} resolves to {blocked}, which is not allowed.")
         return value
 
     def clean_ca_certificate(self) -> str:
