@@ -319,3 +319,49 @@ def test_link_local_registry_urls_are_refused(admin_http):
     assert response.status_code == 422
     assert "resolves to 169.254.169.254, which is not allowed." in response.content.decode()
     assert not Integration.objects.exists()
+
+
+def test_registry_secrets_are_write_only(client, org, org_admin, caplog):
+    """A canary password, token and JSON key never come back: pages, admin, API, logs."""
+    canary = "Canary-Registry-Secret-0123456789"
+    key = {**SERVICE_ACCOUNT, "private_key": f"-----BEGIN PRIVATE KEY-----\n{canary}\n"}
+    _, raw = api_token_create(user=org_admin, name="t")
+    headers = {"Authorization": f"Bearer {raw}"}
+    bodies = [
+        ("dockerhub", dl.IntegrationUtils.generate_docker_hub_options("me", canary)),
+        ("gcp", dl.IntegrationUtils.generate_gar_options(key, "europe-west1-docker.pkg.dev")),
+        ("github", dl.IntegrationUtils.generate_github_options("octo", canary)),
+        (
+            "generic",
+            dl.IntegrationUtils.generate_generic_options("http://127.0.0.1:9", "u", canary),
+        ),
+    ]
+    responses = []
+    for provider, options in bodies:
+        responses.append(
+            client.post(
+                f"/api/v1/orgs/{org.pk}/integrations",
+                {
+                    "type": "private-registry",
+                    "name": provider,
+                    "options": options,
+                    "metadata": {"provider": provider},
+                },
+                content_type="application/json",
+                headers=headers,
+            )
+        )
+    assert [r.status_code for r in responses] == [201, 201, 201, 201]
+    org_admin.is_staff = org_admin.is_superuser = True
+    org_admin.save()
+    client.force_login(org_admin)
+    responses.append(client.get(f"/api/v1/orgs/{org.pk}/integrations", headers=headers))
+    responses.append(client.get("/integrations/"))
+    responses.append(client.get("/admin/integrations/integration/"))
+    for integration in Integration.objects.all():
+        responses.append(client.get(f"/admin/integrations/integration/{integration.pk}/change/"))
+        responses.append(client.get(f"/integrations/{integration.pk}/delete/"))
+    for response in responses:
+        assert canary not in response.content.decode()
+    for record in caplog.records:
+        assert canary not in record.getMessage()

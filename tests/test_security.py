@@ -176,6 +176,17 @@ def crawl_app(client: Client, integration) -> dict[str, object]:
         "delete": client.get(delete_url(integration)),
         "delete htmx": client.get(delete_url(integration), **HTMX),
         "tokens": client.get("/tokens/"),
+        "create storage": client.get("/integrations/new/storage/"),
+        "create storage htmx": client.get("/integrations/new/storage/", **HTMX),
+        **{
+            f"provider fields {provider}": client.get(
+                PROVIDER_FIELDS_URL, {"provider": provider}, **HTMX
+            )
+            for provider in ("dockerhub", "gcp", "azure", "github", "generic")
+        },
+        "services": client.get("/services/"),
+        "pipelines": client.get("/pipelines/"),
+        "storage drivers": client.get("/storage-drivers/"),
         "404 uuid": client.get(f"/integrations/{random_id}/delete/"),
         "404 uuid htmx": client.get(f"/integrations/{random_id}/delete/", **HTMX),
         "404 path": client.get("/no-such-page/"),
