@@ -692,3 +692,16 @@ def test_deleting_the_organization_takes_its_drivers_and_integrations(org, stora
     org.delete()  # the drivers restrict deleting an integration alone, not the cascade
     assert not StorageDriver.objects.exists()
     assert not Integration.objects.exists()
+
+
+def test_django_admin_refuses_deleting_a_used_storage_integration(
+    admin_http, org, org_admin, storage_integration
+):
+    make_driver(org, storage_integration)
+    org_admin.is_staff = org_admin.is_superuser = True
+    org_admin.save()
+    url = f"/admin/integrations/integration/{storage_integration.pk}/delete/"
+    page = admin_http.get(url).content.decode()
+    assert "protected" in page and "training-data" in page
+    admin_http.post(url, {"post": "yes"})
+    assert Integration.objects.filter(pk=storage_integration.pk).exists()
