@@ -46,5 +46,5 @@ def membership_for(request: HttpRequest, org_id: UUID, *, admin: bool = False) -
     if membership is None:
         raise ApiError(404, "Organization not found.")
     if admin and not membership.is_admin:
-        raise ApiError(403, "Only organization admins can change integrations.")
+        raise ApiError(403, "Only organization admins can make changes here.")
     return membership

@@ -48,13 +48,6 @@ class DriverOut(Schema):
     createdAt: datetime
 
 
-def _admin(request: HttpRequest, org_id: UUID) -> Membership:
-    membership = membership_for(request, org_id)
-    if not membership.is_admin:
-        raise ApiError(403, "Only organization admins can change storage drivers.")
-    return membership
-
-
 def _driver(membership: Membership, driver_id: UUID) -> StorageDriver:
     driver = (
         StorageDriver.objects.for_organization(membership.organization)
@@ -117,7 +110,7 @@ def drivers_list(request: HttpRequest, org_id: UUID):
     summary="Create a storage driver (checks the bucket with S3 HeadBucket first)",
 )
 def drivers_create(request: HttpRequest, org_id: UUID, payload: DriverCreate):
-    membership = _admin(request, org_id)
+    membership = membership_for(request, org_id, admin=True)
     data = {
         "name": payload.name,
         "integration": str(payload.integrationId),
@@ -150,6 +143,6 @@ def drivers_get(request: HttpRequest, org_id: UUID, driver_id: UUID):
 
 @router.delete("/orgs/{org_id}/drivers/{driver_id}", response={204: None, **ERRORS})
 def drivers_delete(request: HttpRequest, org_id: UUID, driver_id: UUID):
-    membership = _admin(request, org_id)
+    membership = membership_for(request, org_id, admin=True)
     services.storage_driver_delete(driver=_driver(membership, driver_id))
     return Status(204, None)
