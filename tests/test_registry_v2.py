@@ -241,3 +241,13 @@ def test_a_token_realm_on_a_blocked_address_is_not_followed(basic_registry):
     with RegistryClient(login) as client, pytest.raises(RegistryProblem) as problem:
         client._token({"realm": "http://169.254.169.254/latest/meta-data/"}, "")
     assert problem.value.kind == "blocked"
+
+
+def test_credentials_are_never_sent_to_a_plain_http_token_realm(basic_registry):
+    from integrations_site.integrations.registry_v2 import RegistryClient, RegistryProblem
+
+    login = GENERIC.login(generic(basic_registry))
+    with RegistryClient(login) as client, pytest.raises(RegistryProblem) as problem:
+        client._token({"realm": "http://auth.example.com/token"}, "")
+    assert problem.value.kind == "blocked"
+    assert "refusing to send the credentials" in problem.value.message

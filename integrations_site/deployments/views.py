@@ -21,17 +21,21 @@ PIPELINE_TEMPLATE = "deployments/pipeline_detail.html"
 
 
 def _service(request: HttpRequest, pk) -> Service:
-    service = Service.objects.for_organization(request.membership.organization).filter(pk=pk)
-    if not service.exists():
+    service = (
+        Service.objects.for_organization(request.membership.organization).filter(pk=pk).first()
+    )
+    if service is None:
         raise Http404("This service does not exist.")
-    return service.get()
+    return service
 
 
 def _pipeline(request: HttpRequest, pk) -> Pipeline:
-    pipeline = Pipeline.objects.for_organization(request.membership.organization).filter(pk=pk)
-    if not pipeline.exists():
+    pipeline = (
+        Pipeline.objects.for_organization(request.membership.organization).filter(pk=pk).first()
+    )
+    if pipeline is None:
         raise Http404("This pipeline does not exist.")
-    return pipeline.get()
+    return pipeline
 
 
 def _services_context(request: HttpRequest, form: ServiceForm) -> dict:

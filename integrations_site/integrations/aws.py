@@ -87,7 +87,7 @@ class PullCredentials:
     expires_at: datetime
 
 
-class _Deadline:
+class Deadline:
     def __init__(self, seconds: float) -> None:
         self.end = time.monotonic() + seconds
 
@@ -96,7 +96,16 @@ class _Deadline:
 
 
 @sensitive_variables()
-def aws_client(service: str, credentials: EcrCredentials, deadline: _Deadline | None = None):
+def available_regions(service: str) -> list[str]:
+    """Every Region botocore knows for `service`, across partitions (aws, aws-cn, gov...)."""
+    session = boto3.session.Session()
+    regions: set[str] = set()
+    for partition in session.get_available_partitions():
+        regions.update(session.get_available_regions(service, partition_name=partition))
+    return sorted(regions)
+
+
+def aws_client(service: str, credentials: EcrCredentials, deadline: Deadline | None = None):
     connect, read, attempts = CONNECT_TIMEOUT, READ_TIMEOUT, 2
     if deadline is not None:
         # Split what is left of the deadline over the attempts, so that even an endpoint that
@@ -122,7 +131,7 @@ def aws_client(service: str, credentials: EcrCredentials, deadline: _Deadline | 
     return session.client(service, config=config)
 
 
-def aws_call(deadline: _Deadline | None, function: Callable, **kwargs):
+def aws_call(deadline: Deadline | None, function: Callable, **kwargs):
     if deadline is not None and deadline.remaining() <= 0.25:
         raise AwsUnreachable("deadline passed")
     try:
@@ -139,7 +148,7 @@ def aws_call(deadline: _Deadline | None, function: Callable, **kwargs):
 _XML_CODE = re.compile(r"<Code>([^<]{1,100})</Code>")
 
 
-def _code(error: ClientError) -> str:
+def error_code(error: ClientError) -> str:
     """The AWS error code. Some endpoints (emulators, proxies) answer a JSON-protocol service
     with a query-protocol XML error; botocore then reports the HTTP status as the code and the
     XML as the message, so read the code out of the XML."""
@@ -153,7 +162,7 @@ def _code(error: ClientError) -> str:
 
 
 def _is_denied(error: ClientError) -> bool:
-    return _code(error) in {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
+    return error_code(error) in {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
 
 
 _KEY_ERRORS = {
@@ -172,77 +181,71 @@ _KEY_ERRORS = {
 @sensitive_variables()
 def check_ecr(credentials: EcrCredentials, *, repository: str = "") -> CheckResult:
     """Run the named checks in order; each failure says what to fix."""
-    steps = [
-        Step("keys", "Keys valid"),
-        Step("account", "Account matches"),
-        Step("registry", "Registry access"),
-    ]
-    if repository:
-        steps.append(Step("repository", f"Repository access ({repository})"))
-    result = CheckResult(steps=steps)
-    deadline = _Deadline(CHECK_DEADLINE_SECONDS)
-    unreachable = f"Could not reach AWS in {credentials.region}."
-    keys, account, registry = steps[0], steps[1], steps[2]
-    try:
-        sts = aws_client("sts", credentials, deadline)
-        try:
-            identity = aws_call(deadline, sts.get_caller_identity)
-        except ClientError as error:
-            keys.ok = False
-            keys.message = _KEY_ERRORS.get(_code(error), f"AWS refused the keys ({_code(error)}).")
-            return result
-        keys.ok, keys.message = True, f"Signed in as {identity['Arn']}."
-        arn = identity["Arn"]
-
-        if identity["Account"] != credentials.account:
-            account.ok = False
-            account.message = (
-                f"These keys belong to account {identity['Account']}, not {credentials.account}."
-            )
-            return result
-        account.ok, account.message = True, f"Account {credentials.account}."
-
-        ecr = aws_client("ecr", credentials, deadline)
-        try:
-            aws_call(deadline, ecr.get_authorization_token, registryIds=[credentials.account])
-        except ClientError as error:
-            registry.ok = False
-            registry.message = (
-                f"The IAM identity {arn} is not allowed ecr:GetAuthorizationToken."
-                if _is_denied(error)
-                else f"ECR refused GetAuthorizationToken in {credentials.region} ({_code(error)})."
-            )
-            return result
-        registry.ok, registry.message = True, f"Can pull from ECR in {credentials.region}."
-
-        if repository:
-            _check_repository(ecr, deadline, credentials, repository, arn, steps[3])
-    except AwsUnreachable:
-        result.unreachable = True
-        for step in steps:
-            if step.ok is None:
-                step.ok, step.message = False, unreachable
-                break
-    return result
+    return _check(credentials, registry=True, repository=repository)
 
 
 @sensitive_variables()
 def check_keys(credentials: EcrCredentials) -> CheckResult:
     """Only the first step: are these keys valid (STS GetCallerIdentity)?"""
-    keys = Step("keys", "Keys valid")
-    result = CheckResult(steps=[keys])
+    return _check(credentials, registry=False)
+
+
+@sensitive_variables()
+def _check(credentials: EcrCredentials, *, registry: bool, repository: str = "") -> CheckResult:
+    steps = [Step("keys", "Keys valid")]
+    if registry:
+        steps += [Step("account", "Account matches"), Step("registry", "Registry access")]
+        if repository:
+            steps.append(Step("repository", f"Repository access ({repository})"))
+    result = CheckResult(steps=steps)
+    deadline = Deadline(CHECK_DEADLINE_SECONDS)
     try:
-        sts = aws_client("sts", credentials, _Deadline(CHECK_DEADLINE_SECONDS))
-        identity = aws_call(None, sts.get_caller_identity)
+        _run_steps(credentials, deadline, steps, repository)
     except AwsUnreachable:
         result.unreachable = True
-        keys.ok, keys.message = False, f"Could not reach AWS in {credentials.region}."
-    except ClientError as error:
-        keys.ok = False
-        keys.message = _KEY_ERRORS.get(_code(error), f"AWS refused the keys ({_code(error)}).")
-    else:
-        keys.ok, keys.message = True, f"Signed in as {identity['Arn']}."
+        failed = next(step for step in steps if step.ok is None)
+        failed.ok, failed.message = False, f"Could not reach AWS in {credentials.region}."
     return result
+
+
+def _run_steps(credentials: EcrCredentials, deadline: Deadline, steps: list[Step], repository):
+    """Fill in the steps in order, stopping at the first failure."""
+    keys = steps[0]
+    sts = aws_client("sts", credentials, deadline)
+    try:
+        identity = aws_call(deadline, sts.get_caller_identity)
+    except ClientError as error:
+        code = error_code(error)
+        keys.ok, keys.message = False, _KEY_ERRORS.get(code, f"AWS refused the keys ({code}).")
+        return
+    arn = identity["Arn"]
+    keys.ok, keys.message = True, f"Signed in as {arn}."
+    if len(steps) == 1:
+        return
+
+    account, registry = steps[1], steps[2]
+    if identity["Account"] != credentials.account:
+        account.ok = False
+        account.message = (
+            f"These keys belong to account {identity['Account']}, not {credentials.account}."
+        )
+        return
+    account.ok, account.message = True, f"Account {credentials.account}."
+
+    ecr = aws_client("ecr", credentials, deadline)
+    try:
+        aws_call(deadline, ecr.get_authorization_token, registryIds=[credentials.account])
+    except ClientError as error:
+        registry.ok = False
+        registry.message = (
+            f"The IAM identity {arn} is not allowed ecr:GetAuthorizationToken."
+            if _is_denied(error)
+            else f"ECR refused GetAuthorizationToken in {credentials.region} ({error_code(error)})."
+        )
+        return
+    registry.ok, registry.message = True, f"Can pull from ECR in {credentials.region}."
+    if repository:
+        _check_repository(ecr, deadline, credentials, repository, arn, steps[3])
 
 
 def _check_repository(ecr, deadline, credentials, repository, arn, step: Step) -> None:
@@ -269,7 +272,7 @@ def _check_repository(ecr, deadline, credentials, repository, arn, step: Step) -
         try:
             aws_call(deadline, function, **kwargs)
         except ClientError as error:
-            code = _code(error)
+            code = error_code(error)
             if _is_denied(error):
                 missing.append(permission)
             elif code == "RepositoryNotFoundException":
@@ -326,7 +329,7 @@ def mint_pull_credentials(credentials: EcrCredentials) -> PullCredentials:
 
 
 def _refusal(error: ClientError, action: str) -> str:
-    code = _code(error)
+    code = error_code(error)
     if _is_denied(error):
         return f"not allowed {action}"
     return _KEY_ERRORS.get(code, f"{action} failed ({code})").rstrip(".")
@@ -350,7 +353,7 @@ def find_ecr_image(
     except AwsUnreachable:
         raise AwsUnreachable(f"Could not reach AWS in {credentials.region}.") from None
     except ClientError as error:
-        code = _code(error)
+        code = error_code(error)
         if code == "ImageNotFoundException":
             raise ImageMissing(
                 f"Image {digest or tag or 'latest'} not found in {repository}"

@@ -8,23 +8,13 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
-import boto3
 from django import forms
 from django.core.exceptions import ValidationError
 
 from . import aws
 from .models import IntegrationType
 
-
-def _ecr_regions() -> list[str]:
-    session = boto3.session.Session()
-    regions: set[str] = set()
-    for partition in session.get_available_partitions():
-        regions.update(session.get_available_regions("ecr", partition_name=partition))
-    return sorted(regions)
-
-
-ECR_REGIONS: list[str] = _ecr_regions()
+ECR_REGIONS: list[str] = aws.available_regions("ecr")
 
 
 @dataclass(frozen=True)

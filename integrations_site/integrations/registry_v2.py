@@ -39,6 +39,15 @@ BLOCKED_NETWORKS = [
 ]
 
 
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def blocked_address(host: str) -> str | None:
     """The first address of `host` that is in a blocked network, if any."""
     try:
@@ -89,6 +98,7 @@ class RegistryClient:
                 ca_file.write(login.ca_pem)
             self._verify = self._ca_file
         self._tokens: dict[str, str] = {}
+        self.answered = False  # whether any HTTP answer came back at all
 
     def __enter__(self) -> "RegistryClient":
         return self
@@ -112,7 +122,7 @@ class RegistryClient:
         if blocked:
             raise RegistryProblem("blocked", f"{host} resolves to {blocked}, which is not allowed.")
         try:
-            return self.session.request(
+            response = self.session.request(
                 method,
                 url,
                 timeout=self._timeout(),
@@ -120,6 +130,8 @@ class RegistryClient:
                 verify=self._verify,
                 **kwargs,
             )
+            self.answered = True
+            return response
         except requests.exceptions.SSLError as error:
             reason = str(error.args[0]) if error.args else "TLS handshake failed"
             detail = "certificate not trusted" if "CERTIFICATE_VERIFY_FAILED" in reason else reason
@@ -138,6 +150,14 @@ class RegistryClient:
         key = f"{challenge.get('realm')}|{scope}"
         if key in self._tokens:
             return self._tokens[key]
+        realm = urlsplit(challenge["realm"])
+        if realm.scheme != "https" and not is_loopback(realm.hostname or ""):
+            # The login would travel in clear text to wherever the challenge points.
+            raise RegistryProblem(
+                "blocked",
+                f"{self.login.host} asks for a token over plain http ({realm.hostname}); "
+                "refusing to send the credentials.",
+            )
         params = {"service": challenge.get("service", "")}
         if scope:
             params["scope"] = scope

@@ -4,7 +4,6 @@ Registry, Azure Container Registry, GitHub Container Registry and any v2 registr
 Each is one class: its form (fields and validation), which fields are secret, how it logs in,
 and how the platform SDK's docker-config option shape maps onto its fields."""
 
-import ipaddress
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -19,7 +18,13 @@ from django.views.decorators.debug import sensitive_variables
 from . import aws
 from .models import IntegrationType
 from .providers import Display, Provider, register
-from .registry_v2 import RegistryClient, RegistryLogin, RegistryProblem, blocked_address
+from .registry_v2 import (
+    RegistryClient,
+    RegistryLogin,
+    RegistryProblem,
+    blocked_address,
+    is_loopback,
+)
 
 # Static registry logins don't expire; cache them like tokens, for a while.
 STATIC_LOGIN_LIFETIME = timedelta(hours=12)
@@ -78,11 +83,10 @@ class V2Provider(Provider):
             with RegistryClient(login) as client:
                 try:
                     client.ping()
-                except RegistryProblem as problem:
-                    if problem.kind == "credentials":
+                finally:
+                    # Any HTTP answer, even "wrong password", shows the registry is reachable.
+                    if client.answered:
                         reachable.ok, reachable.message = True, f"{login.host} answers."
-                    raise
-                reachable.ok, reachable.message = True, f"{login.host} answers."
                 accepted.ok, accepted.message = True, f"Signed in as {login.username}."
                 if repository:
                     client.repository(repository)
@@ -319,15 +323,6 @@ class GhcrProvider(V2Provider):
 # --- any Docker Registry v2 -------------------------------------------------------------------
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 class GenericForm(forms.Form):
     url = _text("Registry URL", help_text="https://registry.example.com[:port]", max_length=255)
     username = _text("Username", max_length=100)
@@ -352,7 +347,7 @@ class GenericForm(forms.Form):
             raise ValidationError(
                 "Enter the registry's base URL, e.g. https://registry.example.com."
             )
-        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        if parts.scheme == "http" and not is_loopback(parts.hostname):
             raise ValidationError("Use https; plain http is allowed only for a loopback registry.")
         blocked = blocked_address(parts.hostname)
         if blocked:

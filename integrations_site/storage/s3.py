@@ -5,7 +5,6 @@ the same code talks to AWS or to an emulator."""
 
 import re
 
-import boto3
 from botocore.exceptions import ClientError
 from django.views.decorators.debug import sensitive_variables
 
@@ -20,15 +19,7 @@ BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 UNREACHABLE = "Could not reach AWS S3."
 
 
-def _s3_regions() -> list[str]:
-    session = boto3.session.Session()
-    regions: set[str] = set()
-    for partition in session.get_available_partitions():
-        regions.update(session.get_available_regions("s3", partition_name=partition))
-    return sorted(regions)
-
-
-S3_REGIONS: list[str] = _s3_regions()
+S3_REGIONS: list[str] = aws.available_regions("s3")
 
 
 def bucket_name_error(bucket: str) -> str:
@@ -53,13 +44,13 @@ def check_bucket(*, credentials: dict, bucket: str, region: str = "") -> str:
         region=region or DEFAULT_REGION,
     )
     try:
-        client = aws.aws_client("s3", keys, aws._Deadline(aws.CHECK_DEADLINE_SECONDS))
+        client = aws.aws_client("s3", keys, aws.Deadline(aws.CHECK_DEADLINE_SECONDS))
         aws.aws_call(None, client.head_bucket, Bucket=bucket)
     except aws.AwsUnreachable:
         return UNREACHABLE
     except ClientError as error:
         # HEAD answers carry no body: botocore reports the HTTP status as the code.
-        code = str(error.response.get("Error", {}).get("Code", ""))
+        code = aws.error_code(error)
         if code in {"404", "NoSuchBucket"}:
             return f"Bucket {bucket} does not exist."
         if code in {"403", "AccessDenied"}:
