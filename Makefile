@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format screenshots aws-emulator clean
+.PHONY: run test test-packages lint format screenshots aws-emulator clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,7 +27,11 @@ run: $(VENV)/.runtime .env
 	@echo "Open http://$(HOST):$(PORT)/ and sign in with the login above (Ctrl-C stops the server)."
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.dev
+# Debian packages the tests run (chromium, docker-registry): installed as root, else one clear message.
+test-packages:
+	@bash scripts/ensure_test_packages.sh
+
+test: test-packages $(VENV)/.dev
 	$(PY) -m pytest
 
 lint: $(VENV)/.dev
@@ -39,7 +43,7 @@ format: $(VENV)/.dev
 	$(PY) -m ruff check --fix .
 
 # Refresh the README screenshots from the browser tests.
-screenshots: $(VENV)/.dev
+screenshots: test-packages $(VENV)/.dev
 	SCREENSHOT_DIR=docs $(PY) -m pytest tests/test_browser.py
 
 # A local AWS (moto, IAM enforced) with demo keys; then: AWS_ENDPOINT_URL=http://127.0.0.1:5000 make run
