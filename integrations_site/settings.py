@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "integrations_site.organizations",
+    "integrations_site.encryption",
     "integrations_site.integrations",
     "integrations_site.api",
     "integrations_site.storage",

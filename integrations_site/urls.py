@@ -4,7 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from integrations_site.api.endpoints import api
+from integrations_site.api_root import api
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="integrations:list", permanent=False)),

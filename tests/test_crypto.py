@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from integrations_site.integrations import crypto
+from integrations_site.encryption import crypto
 from integrations_site.integrations.models import Integration
 from tests.factories import CANARY_SECRET, VALID_ACCESS_KEY_ID, make_integration
 

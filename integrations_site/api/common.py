@@ -7,9 +7,8 @@ from django.http import HttpRequest
 from ninja import Schema
 from pydantic import ConfigDict
 
+from integrations_site.organizations.access import membership_in
 from integrations_site.organizations.models import Membership
-
-from .errors import ApiError
 
 
 class Strict(Schema):
@@ -38,13 +37,6 @@ ERRORS = {
 
 
 def membership_for(request: HttpRequest, org_id: UUID, *, admin: bool = False) -> Membership:
-    membership = (
-        Membership.objects.filter(user=request.user, organization_id=org_id)
-        .select_related("organization")
-        .first()
-    )
-    if membership is None:
-        raise ApiError(404, "Organization not found.")
-    if admin and not membership.is_admin:
-        raise ApiError(403, "Only organization admins can make changes here.")
-    return membership
+    """The caller's membership in `org_id`: 404 for a stranger, 403 for a member where an
+    admin is needed (organizations.access.membership_in, answered in the API's error shape)."""
+    return membership_in(request.user, org_id, admin=admin)

@@ -9,7 +9,11 @@ shape by ``ApiErrorMiddleware``, so a client never sees HTML or a traceback from
 import logging
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -104,3 +108,47 @@ class ApiErrorMiddleware:
         if length and content_type != "application/json":
             return ApiError(415)
         return None
+
+
+def install_exception_handlers(api: NinjaAPI) -> None:
+    """Every failure inside an endpoint answers in the one error shape."""
+
+    @api.exception_handler(ApiError)
+    def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+        return error_response(exc)
+
+    @api.exception_handler(AuthenticationError)
+    def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return error_response(ApiError(401, "Missing, invalid or revoked API token."))
+
+    @api.exception_handler(HttpError)
+    def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400:
+            return error_response(ApiError(400, "The body is not valid JSON.", code="invalid_json"))
+        return error_response(ApiError(exc.status_code, str(exc)))
+
+    @api.exception_handler(Http404)
+    def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return error_response(ApiError(404, str(exc) or None))
+
+    @api.exception_handler(PermissionDenied)
+    def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        return error_response(ApiError(403, str(exc) or None))
+
+    @api.exception_handler(NinjaValidationError)
+    def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        fields: dict[str, list[str]] = {}
+        for error in exc.errors:
+            # loc is like ("body", "payload", "options", "spec"); drop the framework's part.
+            location = [
+                str(part) for part in error.get("loc", ()) if part not in ("body", "payload")
+            ]
+            message = "Unknown field." if error.get("type") == "extra_forbidden" else error["msg"]
+            fields.setdefault(".".join(location) or "body", []).append(message)
+        return error_response(ApiError(400, "The request has invalid fields.", fields=fields))
+
+    @api.exception_handler(Exception)
+    def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # No exception text reaches the client; the log record goes through the secret mask.
+        logger.exception("Unhandled API error on %s %s", request.method, request.path)
+        return error_response(ApiError(500))

@@ -6,7 +6,8 @@ import base64
 import json
 import re
 
-from integrations_site.integrations.images import parse_image, registry_integration_for
+from integrations_site.integrations.images import parse_image
+from integrations_site.integrations.models import Integration
 from integrations_site.integrations.pull import pull_credentials
 
 from .models import Service
@@ -25,8 +26,8 @@ def service_manifests(service: Service) -> str:
     slug = _slug(service.name)
     secret_name = f"{slug}-registry"
     documents = []
-    integration = registry_integration_for(
-        service.organization, parse_image(service.runner_image).registry
+    integration = Integration.objects.for_organization(service.organization).serving_registry(
+        parse_image(service.runner_image).registry
     )
     if integration is not None:
         pull = pull_credentials(integration)

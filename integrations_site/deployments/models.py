@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from integrations_site.organizations.models import Organization
+from integrations_site.organizations.scoping import OrgScopedQuerySet
 
 
 class RunStatus(models.TextChoices):
@@ -19,10 +20,7 @@ class RunStatus(models.TextChoices):
     REVOKED = "revoked", "Access revoked"
 
 
-class RunnableQuerySet(models.QuerySet):
-    def for_organization(self, organization: Organization):
-        return self.filter(organization=organization)
-
+class RunnableQuerySet(OrgScopedQuerySet):
     def using_registry(self, registry: str):
         return self.filter(registry=registry) if registry else self.none()
 
@@ -96,8 +94,7 @@ class Pipeline(models.Model):
 
 
 class PipelineNodeQuerySet(RunnableQuerySet):
-    def for_organization(self, organization: Organization):
-        return self.filter(pipeline__organization=organization)
+    organization_path = "pipeline__organization"
 
 
 class PipelineNode(Runnable):

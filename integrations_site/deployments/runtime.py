@@ -5,14 +5,14 @@ This stands in for the cluster runtime: its outcome is what a pod start would se
 
 from dataclasses import dataclass
 
-from integrations_site.integrations.aws import (
-    AwsUnreachable,
+from integrations_site.integrations.images import parse_image
+from integrations_site.integrations.models import Integration
+from integrations_site.integrations.providers import (
     ImageMissing,
     RegistryRefused,
     RegistryUnreachable,
+    get_provider,
 )
-from integrations_site.integrations.images import parse_image, registry_integration_for
-from integrations_site.integrations.providers import get_provider
 from integrations_site.integrations.pull import pull_credentials
 from integrations_site.organizations.models import Organization
 
@@ -38,7 +38,9 @@ def roll_out_image(
         reference = parse_image(image)
     except ValueError as error:
         return Outcome(backoff, str(error))
-    integration = registry_integration_for(organization, reference.registry)
+    integration = Integration.objects.for_organization(organization).serving_registry(
+        reference.registry
+    )
     if integration is None:
         if revoked_integration:
             return Outcome(backoff, revoked_reason(revoked_integration))
@@ -53,10 +55,8 @@ def roll_out_image(
             tag=reference.tag,
             digest=reference.digest,
         )
-    except AwsUnreachable:
-        return Outcome(backoff, "AWS unreachable", name)
     except RegistryUnreachable as error:
-        return Outcome(backoff, str(error), name)
+        return Outcome(backoff, provider.unreachable_reason(error), name)
     except RegistryRefused as error:
         return Outcome(backoff, f"Integration '{name}' credentials rejected: {error}", name)
     except ImageMissing as error:

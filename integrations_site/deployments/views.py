@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
-from integrations_site.integrations.aws import AwsUnreachable, RegistryRefused
+from integrations_site.integrations.providers import RegistryRefused, RegistryUnreachable
 from integrations_site.organizations.access import membership_required
 
 from . import services
@@ -113,7 +113,7 @@ def service_manifests_download(request: HttpRequest, pk) -> HttpResponse:
     service = _service(request, pk)
     try:
         text = service_manifests(service)
-    except (AwsUnreachable, RegistryRefused) as error:
+    except (RegistryUnreachable, RegistryRefused) as error:
         messages.error(request, f"Could not mint pull credentials: {error}")
         return redirect(service_url(service))
     response = HttpResponse(text, content_type="application/yaml")

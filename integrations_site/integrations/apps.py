@@ -7,5 +7,7 @@ class IntegrationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Registry v2 providers register themselves on import.
-        from . import v2_providers  # noqa: F401
+        # Every module of the providers package registers its providers on import.
+        from .providers import load_providers
+
+        load_providers()

@@ -4,11 +4,9 @@ from django.urls import reverse
 
 from integrations_site.organizations.models import Organization
 
-from .models import Integration, IntegrationType
+from . import services
+from .models import IntegrationType
 from .providers import Provider, get_provider, providers_for
-
-NAME_TAKEN = "An integration with this name already exists in this organization."
-
 
 # The create flows, by the word in their URL: /integrations/new/<kind>/.
 KINDS = {
@@ -28,7 +26,7 @@ class IntegrationForm(forms.Form):
     name = forms.CharField(
         label="Integration Name",
         max_length=100,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "aws-ecr-integration"}),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     provider = forms.ChoiceField(label="Provider")
     check_repository = forms.CharField(
@@ -58,6 +56,9 @@ class IntegrationForm(forms.Form):
         chosen = get_provider(requested or "")
         self.chosen_provider: Provider = chosen if chosen in choices else choices[0]
         self.initial["provider"] = self.chosen_provider.key
+        self.fields["name"].widget.attrs["placeholder"] = (
+            self.chosen_provider.name_placeholder or f"{self.chosen_provider.key}-integration"
+        )
         # With JavaScript, changing Provider swaps in that provider's fields.
         self.fields["provider"].widget.attrs.update(
             {
@@ -72,11 +73,12 @@ class IntegrationForm(forms.Form):
         )
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"]
-        taken = Integration.objects.for_organization(self.organization).filter(name__iexact=name)
-        if taken.exists():
-            raise ValidationError(NAME_TAKEN, code="name_taken")
-        return name
+        try:
+            return services.integration_name_clean(
+                organization=self.organization, name=self.cleaned_data["name"]
+            )
+        except ValidationError as error:
+            raise ValidationError(error.error_dict["name"]) from None
 
     @property
     def has_errors(self) -> bool:

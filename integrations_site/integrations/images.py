@@ -1,11 +1,6 @@
-"""Image references and the registry integration that serves them."""
+"""Image references: `host/repository:tag` or `@digest`, parsed the way Docker does."""
 
 from dataclasses import dataclass
-
-from integrations_site.organizations.models import Organization
-
-from .models import Integration, IntegrationType
-from .providers import get_provider
 
 DOCKER_HUB = "docker.io"
 
@@ -45,15 +40,3 @@ def parse_image(image: str) -> ImageReference:
     if not path:
         raise ValueError(f"Not an image reference: {image!r}.")
     return ImageReference(registry=registry, repository=path, tag=tag, digest=digest)
-
-
-def registry_integration_for(organization: Organization, registry: str) -> Integration | None:
-    """The organization's registry integration serving `registry` (newest first wins)."""
-    candidates = Integration.objects.for_organization(organization).filter(
-        type=IntegrationType.PRIVATE_REGISTRY
-    )
-    for integration in candidates.defer("credentials"):
-        provider = get_provider(integration.provider)
-        if provider is not None and provider.registry_host(integration) == registry:
-            return integration
-    return None

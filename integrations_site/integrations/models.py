@@ -4,14 +4,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
+from integrations_site.encryption.fields import EncryptedJSONField
 from integrations_site.organizations.models import Organization
+from integrations_site.organizations.scoping import OrgScopedQuerySet
 
-from .fields import EncryptedJSONField
+from .providers.base import IntegrationType, Provider, get_provider, provider_display_name
 
-
-class IntegrationType(models.TextChoices):
-    PRIVATE_REGISTRY = "private-registry", "Container Registry"
-    S3 = "s3", "Storage"
+__all__ = ["Integration", "IntegrationStatus", "IntegrationType"]
 
 
 class IntegrationStatus(models.TextChoices):
@@ -20,12 +19,18 @@ class IntegrationStatus(models.TextChoices):
     NOT_VERIFIED = "not_verified", "Not verified"
 
 
-class IntegrationQuerySet(models.QuerySet["Integration"]):
-    def for_organization(self, organization: Organization) -> "IntegrationQuerySet":
-        return self.filter(organization=organization)
-
+class IntegrationQuerySet(OrgScopedQuerySet):
     def name_contains(self, text: str) -> "IntegrationQuerySet":
         return self.filter(name__icontains=text) if text else self
+
+    def serving_registry(self, registry: str) -> "Integration | None":
+        """The registry integration serving `registry` (newest first wins)."""
+        candidates = self.filter(type=IntegrationType.PRIVATE_REGISTRY).defer("credentials")
+        for integration in candidates:
+            provider = get_provider(integration.provider)
+            if provider is not None and provider.registry_host(integration) == registry:
+                return integration
+        return None
 
     def for_list(self) -> "IntegrationQuerySet":
         # The list never needs the ciphertext; deferring it keeps pages light.
@@ -83,6 +88,14 @@ class Integration(models.Model):
 
     @property
     def provider_display(self) -> str:
-        from .providers import provider_display_name
-
         return provider_display_name(self.provider)
+
+    @property
+    def provider_class(self) -> Provider | None:
+        return get_provider(self.provider)
+
+    @property
+    def registry_host(self) -> str:
+        """The host its images are named by ('' for storage integrations)."""
+        provider = get_provider(self.provider)
+        return provider.registry_host(self) if provider else ""

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 from django.core.cache import cache
 from django.views.decorators.debug import sensitive_variables
 
-from . import crypto
-from .aws import PullCredentials
+from integrations_site.encryption import crypto
+
 from .models import Integration
-from .providers import get_provider
+from .providers import PullCredentials, get_provider
 
 REFRESH_BEFORE_EXPIRY = timedelta(minutes=30)
 

@@ -1,4 +1,9 @@
-"""Writes with side effects. Views, the admin, the API and commands all come through here."""
+"""Writes with side effects. Views, the admin, the API and commands all come through here.
+
+Checking credentials calls out to the provider, so the checked variants run the check first,
+outside any transaction, and then write in a short one."""
+
+from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -7,15 +12,14 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from integrations_site.deployments.services import registry_access_revoke
 from integrations_site.organizations.models import Organization
 
-from .aws import CheckResult
-from .forms import NAME_TAKEN
-from .images import registry_integration_for
+from . import hooks, messages
 from .models import Integration, IntegrationStatus
-from .providers import Provider, get_provider
+from .providers import CheckResult, Provider, get_provider
 from .pull import purge_pull_credentials
+
+NAME_MAX_LENGTH = Integration._meta.get_field("name").max_length
 
 
 class IntegrationInUse(Exception):
@@ -25,6 +29,40 @@ class IntegrationInUse(Exception):
         super().__init__(message)
         self.message = message
         self.dependants = dependants
+
+
+@dataclass(frozen=True)
+class CreateOutcome:
+    """What a checked create did: `integration` is None when a failing check stopped it."""
+
+    check: CheckResult
+    integration: Integration | None
+
+
+def integration_name_clean(
+    *, organization: Organization, name: str, exclude: Integration | None = None
+) -> str:
+    """The name as stored, or a ValidationError on "name": blank, too long or taken (names
+    are unique per organization, ignoring case). The one place that rule is written."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": ValidationError("This field is required.", code="required")})
+    if len(name) > NAME_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "name": ValidationError(
+                    f"Ensure this value has at most {NAME_MAX_LENGTH} characters "
+                    f"(it has {len(name)}).",
+                    code="max_length",
+                )
+            }
+        )
+    taken = Integration.objects.for_organization(organization).filter(name__iexact=name)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude.pk)
+    if taken.exists():
+        raise ValidationError({"name": ValidationError(messages.NAME_TAKEN, code="name_taken")})
+    return name
 
 
 def _apply_check(integration: Integration, result: CheckResult | None) -> None:
@@ -67,7 +105,7 @@ def _save_unique(integration: Integration, **save_kwargs) -> None:
         ).exclude(pk=integration.pk)
         if taken.exists():
             raise ValidationError(
-                {"name": ValidationError(NAME_TAKEN, code="name_taken")}
+                {"name": ValidationError(messages.NAME_TAKEN, code="name_taken")}
             ) from None
         raise
 
@@ -131,11 +169,77 @@ def integration_update(
     return integration
 
 
+@sensitive_variables()
+def integration_create_checked(
+    *,
+    organization: Organization,
+    created_by: AbstractBaseUser | None,
+    name: str,
+    provider: Provider,
+    credentials: dict,
+    repository: str = "",
+    create_on_failure: bool = True,
+) -> CreateOutcome:
+    """Check the credentials, then create. A failing check (not an unreachable provider)
+    stops here unless `create_on_failure`: the web form then offers "Create anyway", while
+    the API creates with status "failed", since the SDK is how users fix credentials."""
+    name = integration_name_clean(organization=organization, name=name)
+    result = provider.check(credentials, repository=repository)
+    if not result.ok and not result.unreachable and not create_on_failure:
+        return CreateOutcome(check=result, integration=None)
+    integration = integration_create(
+        organization=organization,
+        created_by=created_by,
+        name=name,
+        provider=provider,
+        credentials=credentials,
+        check=result,
+    )
+    return CreateOutcome(check=result, integration=integration)
+
+
+@sensitive_variables()
+def integration_update_checked(
+    *,
+    integration: Integration,
+    name: str | None = None,
+    provider: Provider | None = None,
+    credentials: dict | None = None,
+    reload_services: bool = False,
+    user: AbstractBaseUser | None = None,
+) -> Integration:
+    """Rename and/or replace credentials (checked first, recorded as the status). With
+    `reload_services`, whatever uses the registry is told to use the new credentials now."""
+    if name is not None:
+        name = integration_name_clean(
+            organization=integration.organization, name=name, exclude=integration
+        )
+    check = provider.check(credentials) if provider and credentials is not None else None
+    integration = integration_update(
+        integration=integration, name=name, provider=provider, credentials=credentials, check=check
+    )
+    if reload_services:
+        registry = integration.registry_host
+        if registry:
+            hooks.registry_credentials_reload(
+                organization=integration.organization, registry=registry, user=user
+            )
+    return integration
+
+
 @transaction.atomic
 def integration_record_check(*, integration: Integration, result: CheckResult) -> Integration:
     _apply_check(integration, result)
     integration.save(update_fields=["status", "status_reason", "checked_at", "updated_at"])
     return integration
+
+
+def integration_registry_dependants(*, integration: Integration) -> dict[str, list]:
+    """What would lose access to the integration's registry (shown before deleting)."""
+    registry = integration.registry_host
+    if not registry:
+        return {}
+    return hooks.registry_dependants(organization=integration.organization, registry=registry)
 
 
 def integration_check(*, integration: Integration, repository: str = "") -> CheckResult:
@@ -155,14 +259,19 @@ def integration_delete(*, integration: Integration) -> None:
 
     Objects that must not outlive it (storage drivers) restrict it: deleting is then refused
     with their names. (Deleting the whole organization still cascades to both.)"""
-    provider = get_provider(integration.provider)
-    registry = provider.registry_host(integration) if provider else ""
+    registry = integration.registry_host
     try:
         with transaction.atomic():
             Integration.objects.filter(pk=integration.pk).delete()
             # Another integration may serve the same registry; then nothing loses access.
-            if registry and registry_integration_for(integration.organization, registry) is None:
-                registry_access_revoke(
+            if (
+                registry
+                and Integration.objects.for_organization(integration.organization).serving_registry(
+                    registry
+                )
+                is None
+            ):
+                hooks.registry_access_lost(
                     organization=integration.organization,
                     registry=registry,
                     integration_name=integration.name,
@@ -170,11 +279,7 @@ def integration_delete(*, integration: Integration) -> None:
     except (ProtectedError, RestrictedError) as error:
         blocking = getattr(error, "protected_objects", None) or error.restricted_objects
         names = sorted(str(obj) for obj in blocking)
-        raise IntegrationInUse(
-            f"“{integration.name}” is used by storage drivers: {', '.join(names)}. "
-            "Delete those drivers first.",
-            names,
-        ) from None
+        raise IntegrationInUse(messages.in_use(integration.name, names), names) from None
     # Purge now, and again at commit: a pull that ran meanwhile can't leave a token behind.
     purge_pull_credentials(integration)
     transaction.on_commit(lambda: purge_pull_credentials(integration))

@@ -8,22 +8,17 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from integrations_site.deployments.services import registry_dependants
 from integrations_site.organizations.access import membership_required
+from integrations_site.organizations.scoping import get_object_in_org_or_404
 
+from . import messages as texts
 from . import services
 from .forms import KINDS, IntegrationForm
 from .models import Integration
-from .providers import get_provider
 
-# Every provider's secret fields, plus the AWS key id, are hidden from error reports.
-SENSITIVE_FIELDS = ("secret_access_key", "access_key_id", "password", "token", "service_account")
 LIST_TEMPLATE = "integrations/integration_list.html"
 FORM_TEMPLATE = "integrations/integration_form.html"
 DELETE_TEMPLATE = "integrations/integration_confirm_delete.html"
-DELETE_MESSAGE = (
-    "Removing the integration will result in the loss of access to any connected private registry."
-)
 
 
 def _list_context(request: HttpRequest) -> dict:
@@ -46,21 +41,14 @@ def _list_context(request: HttpRequest) -> dict:
 
 def _integration_type(kind: str) -> str:
     if kind not in KINDS:
-        raise Http404("There is no such kind of integration.")
+        raise Http404(texts.NO_SUCH_KIND)
     return KINDS[kind][0]
 
 
 def _get_integration(request: HttpRequest, pk) -> Integration:
-    # Scoped to the current organization: another organization's integration is a 404.
-    integration = (
-        Integration.objects.for_organization(request.membership.organization)
-        .defer("credentials")
-        .filter(pk=pk)
-        .first()
+    return get_object_in_org_or_404(
+        Integration.objects.defer("credentials"), request.membership.organization, pk
     )
-    if integration is None:
-        raise Http404("This integration does not exist. It may have been deleted already.")
-    return integration
 
 
 @require_GET
@@ -84,7 +72,9 @@ def provider_fields(request: HttpRequest, kind: str) -> HttpResponse:
     return render(request, f"{FORM_TEMPLATE}#provider-fields", {"form": form})
 
 
-@sensitive_post_parameters(*SENSITIVE_FIELDS)
+# Every POST field is hidden from error reports: which are secret is the provider's to say,
+# and nothing here needs the rest.
+@sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 @membership_required(admin=True)
 def integration_create(request: HttpRequest, kind: str = "registry") -> HttpResponse:
@@ -109,32 +99,31 @@ def integration_create(request: HttpRequest, kind: str = "registry") -> HttpResp
             integration_type=integration_type,
         )
         if form.is_valid():
-            # Check before saving (network, outside any transaction). A credential failure
-            # stops here with the reason and a "Create anyway"; AWS unreachable does not.
-            result = form.chosen_provider.check(
-                form.credentials_form.cleaned_data,
-                repository=form.cleaned_data.get("check_repository", ""),
-            )
-            if not result.ok and not result.unreachable and "create_anyway" not in request.POST:
-                context = {"form": form, "result": result, "offer_create_anyway": True}
-                if request.htmx:
-                    # Only the result area changes: the typed secret stays in its input.
-                    response = render(request, f"{FORM_TEMPLATE}#check-result", context)
-                    return retarget(reswap(response, "innerHTML"), "#connection-result")
-                return render(request, FORM_TEMPLATE, context, status=422)
+            # A credential failure stops with the reason and a "Create anyway"; a provider
+            # that did not answer does not.
             try:
-                integration = services.integration_create(
+                outcome = services.integration_create_checked(
                     organization=organization,
                     created_by=request.user,
                     name=form.cleaned_data["name"],
                     provider=form.chosen_provider,
                     credentials=form.credentials_form.cleaned_data,
-                    check=result,
+                    repository=form.cleaned_data.get("check_repository", ""),
+                    create_on_failure="create_anyway" in request.POST,
                 )
             except ValidationError as error:
                 form.add_error(None, error)
-            else:
-                messages.success(request, f"Integration “{integration.name}” created.")
+                outcome = None
+            if outcome is not None and outcome.integration is None:
+                context = {"form": form, "result": outcome.check, "offer_create_anyway": True}
+                if request.htmx:
+                    # Only the result area changes: the typed secret stays in its input.
+                    response = render(request, f"{FORM_TEMPLATE}#check-result", context)
+                    return retarget(reswap(response, "innerHTML"), "#connection-result")
+                return render(request, FORM_TEMPLATE, context, status=422)
+            if outcome is not None:
+                integration = outcome.integration
+                messages.success(request, texts.created(integration.name))
                 if request.htmx:
                     response = render(
                         request, f"{LIST_TEMPLATE}#integration-table", _list_context(request)
@@ -155,7 +144,7 @@ def integration_create(request: HttpRequest, kind: str = "registry") -> HttpResp
     return render(request, FORM_TEMPLATE, {"form": form}, status=422 if form.has_errors else 200)
 
 
-@sensitive_post_parameters(*SENSITIVE_FIELDS)
+@sensitive_post_parameters()
 @require_POST
 @membership_required(admin=True)
 def integration_test_connection(request: HttpRequest, kind: str) -> HttpResponse:
@@ -197,14 +186,12 @@ def integration_check_now(request: HttpRequest, pk) -> HttpResponse:
 @membership_required(admin=True)
 def integration_delete(request: HttpRequest, pk) -> HttpResponse:
     integration = _get_integration(request, pk)
-    context = {"integration": integration, "message": DELETE_MESSAGE}
-    provider = get_provider(integration.provider)
-    registry = provider.registry_host(integration) if provider else ""
-    if registry:
-        context["registry"] = registry
-        context["dependants"] = registry_dependants(
-            organization=request.membership.organization, registry=registry
-        )
+    context = {
+        "integration": integration,
+        "message": texts.DELETE_MESSAGE,
+        "registry": integration.registry_host,
+        "dependants": services.integration_registry_dependants(integration=integration),
+    }
     if request.method == "POST":
         try:
             services.integration_delete(integration=integration)
@@ -215,7 +202,7 @@ def integration_delete(request: HttpRequest, pk) -> HttpResponse:
                 response = render(request, f"{DELETE_TEMPLATE}#dialog", context)
                 return retarget(reswap(response, "innerHTML"), "#dialog-content")
             return render(request, DELETE_TEMPLATE, context, status=409)
-        messages.success(request, f"Integration “{integration.name}” deleted.")
+        messages.success(request, texts.deleted(integration.name))
         if request.htmx:
             remaining = Integration.objects.for_organization(request.membership.organization)
             if remaining.exists():

@@ -10,7 +10,7 @@ from typing import Concatenate, ParamSpec
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from .models import Membership
@@ -57,3 +57,24 @@ def membership_required(*, admin: bool = False) -> Callable[[View[P]], View[P]]:
         return wrapped
 
     return decorator
+
+
+ORGANIZATION_NOT_FOUND = "Organization not found."
+ADMINS_ONLY = "Only organization admins can make changes here."
+
+
+def membership_in(user, org_id, *, admin: bool = False) -> Membership:
+    """The caller's membership in organization `org_id` (API calls name it in the URL).
+
+    Not a member: Http404, so another organization looks like no organization; a member
+    where `admin` is needed: PermissionDenied. The API answers both in its error shape."""
+    membership = (
+        Membership.objects.filter(user=user, organization_id=org_id)
+        .select_related("organization")
+        .first()
+    )
+    if membership is None:
+        raise Http404(ORGANIZATION_NOT_FOUND)
+    if admin and not membership.is_admin:
+        raise PermissionDenied(ADMINS_ONLY)
+    return membership

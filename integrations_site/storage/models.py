@@ -6,12 +6,10 @@ from django.db.models.functions import Lower
 
 from integrations_site.integrations.models import Integration
 from integrations_site.organizations.models import Organization
+from integrations_site.organizations.scoping import OrgScopedQuerySet
 
 
-class StorageDriverQuerySet(models.QuerySet["StorageDriver"]):
-    def for_organization(self, organization: Organization) -> "StorageDriverQuerySet":
-        return self.filter(organization=organization)
-
+class StorageDriverQuerySet(OrgScopedQuerySet):
     def for_list(self) -> "StorageDriverQuerySet":
         # The integration's name is shown; its ciphertext never is.
         return self.select_related("integration", "created_by").defer("integration__credentials")

@@ -1,14 +1,15 @@
 """S3 for storage drivers: the Regions offered, and the bucket check run before creating one.
 
-AWS is reached through integrations.aws (explicit keys, bounded timeouts, AWS_ENDPOINT_URL), so
-the same code talks to AWS or to an emulator."""
+AWS is reached through the AWS provider's client (explicit keys, bounded timeouts,
+AWS_ENDPOINT_URL), so the same code talks to AWS or to an emulator."""
 
 import re
 
 from botocore.exceptions import ClientError
 from django.views.decorators.debug import sensitive_variables
 
-from integrations_site.integrations import aws
+from integrations_site.integrations.providers.aws import client as aws
+from integrations_site.integrations.providers.base import CHECK_DEADLINE_SECONDS, Deadline
 
 # HeadBucket is signed for this Region when the driver names none; botocore follows S3's
 # redirect when the bucket lives elsewhere.
@@ -37,14 +38,14 @@ def check_bucket(*, credentials: dict, bucket: str, region: str = "") -> str:
     """HeadBucket with the integration's keys. Returns '' when the bucket exists and the keys
     may list it, else what is wrong, in words for the Bucket field. Reads nothing else and
     writes nothing."""
-    keys = aws.EcrCredentials(
+    keys = aws.AwsKeys(
         access_key_id=credentials["access_key_id"],
         secret_access_key=credentials["secret_access_key"],
         account="",
         region=region or DEFAULT_REGION,
     )
     try:
-        client = aws.aws_client("s3", keys, aws.Deadline(aws.CHECK_DEADLINE_SECONDS))
+        client = aws.aws_client("s3", keys, Deadline(CHECK_DEADLINE_SECONDS))
         aws.aws_call(None, client.head_bucket, Bucket=bucket)
     except aws.AwsUnreachable:
         return UNREACHABLE
@@ -60,7 +61,7 @@ def check_bucket(*, credentials: dict, bucket: str, region: str = "") -> str:
 
 
 @sensitive_variables()
-def _denied(keys: aws.EcrCredentials, bucket: str) -> str:
+def _denied(keys: aws.AwsKeys, bucket: str) -> str:
     """A 403 also answers keys that are unknown, inactive or mismatched; say so when STS
     confirms it, since fixing a policy would not help then."""
     result = aws.check_keys(keys)

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.db.models.functions.text
-import integrations_site.integrations.fields
+import integrations_site.encryption.fields
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                 ('account', models.CharField(blank=True, max_length=64)),
                 ('region', models.CharField(blank=True, max_length=64)),
                 ('key_hint', models.CharField(blank=True, max_length=32)),
-                ('credentials', integrations_site.integrations.fields.EncryptedJSONField(editable=False)),
+                ('credentials', integrations_site.encryption.fields.EncryptedJSONField(editable=False)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),

@@ -1,4 +1,4 @@
-"""Everything that talks to AWS, through boto3.
+"""Everything that talks to AWS, through boto3: key and ECR checks, ECR logins, image lookups.
 
 Endpoints come from botocore's standard ``AWS_ENDPOINT_URL`` (and ``AWS_ENDPOINT_URL_<SERVICE>``)
 variables, so the same code talks to AWS or to a local emulator. Every client gets the
@@ -10,7 +10,6 @@ digest that cannot exist."""
 
 import base64
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,7 +20,17 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, ReadTimeoutError
 from django.views.decorators.debug import sensitive_variables
 
-CHECK_DEADLINE_SECONDS = 10.0
+from ..base import (
+    CHECK_DEADLINE_SECONDS,
+    CheckResult,
+    Deadline,
+    ImageMissing,
+    PullCredentials,
+    RegistryRefused,
+    RegistryUnreachable,
+    Step,
+)
+
 TOKEN_LIFETIME = timedelta(hours=12)  # ECR authorization tokens
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 5.0
@@ -29,70 +38,18 @@ READ_TIMEOUT = 5.0
 PROBE_DIGEST = "sha256:" + "0" * 64
 
 
-class RegistryUnreachable(Exception):
-    """No answer from a registry (refused, DNS, TLS, timeout); the message names it."""
-
-
 class AwsUnreachable(RegistryUnreachable):
     """No answer from AWS (refused, DNS, TLS, timeout)."""
 
 
-class RegistryRefused(Exception):
-    """The registry refused the integration's credentials; the message says how."""
-
-
-class ImageMissing(Exception):
-    """The image (or its repository) is not in the registry."""
-
-
 @dataclass(frozen=True)
-class EcrCredentials:
+class AwsKeys:
+    """An access key pair and the account and Region it is used in (account may be '')."""
+
     access_key_id: str
     secret_access_key: str = field(repr=False)
     account: str
     region: str
-
-
-@dataclass
-class Step:
-    key: str
-    label: str
-    ok: bool | None = None  # None: not run
-    message: str = ""
-
-
-@dataclass
-class CheckResult:
-    steps: list[Step]
-    unreachable: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.unreachable and all(step.ok for step in self.steps if step.ok is not None)
-
-    @property
-    def failure(self) -> str:
-        """The first failure's message, or '' when all passed."""
-        for step in self.steps:
-            if step.ok is False:
-                return step.message
-        return ""
-
-
-@dataclass(frozen=True)
-class PullCredentials:
-    username: str
-    password: str = field(repr=False)
-    registry: str
-    expires_at: datetime
-
-
-class Deadline:
-    def __init__(self, seconds: float) -> None:
-        self.end = time.monotonic() + seconds
-
-    def remaining(self) -> float:
-        return self.end - time.monotonic()
 
 
 @sensitive_variables()
@@ -105,7 +62,7 @@ def available_regions(service: str) -> list[str]:
     return sorted(regions)
 
 
-def aws_client(service: str, credentials: EcrCredentials, deadline: Deadline | None = None):
+def aws_client(service: str, credentials: AwsKeys, deadline: Deadline | None = None):
     connect, read, attempts = CONNECT_TIMEOUT, READ_TIMEOUT, 2
     if deadline is not None:
         # Split what is left of the deadline over the attempts, so that even an endpoint that
@@ -179,19 +136,19 @@ _KEY_ERRORS = {
 
 
 @sensitive_variables()
-def check_ecr(credentials: EcrCredentials, *, repository: str = "") -> CheckResult:
+def check_ecr(credentials: AwsKeys, *, repository: str = "") -> CheckResult:
     """Run the named checks in order; each failure says what to fix."""
     return _check(credentials, registry=True, repository=repository)
 
 
 @sensitive_variables()
-def check_keys(credentials: EcrCredentials) -> CheckResult:
+def check_keys(credentials: AwsKeys) -> CheckResult:
     """Only the first step: are these keys valid (STS GetCallerIdentity)?"""
     return _check(credentials, registry=False)
 
 
 @sensitive_variables()
-def _check(credentials: EcrCredentials, *, registry: bool, repository: str = "") -> CheckResult:
+def _check(credentials: AwsKeys, *, registry: bool, repository: str = "") -> CheckResult:
     steps = [Step("keys", "Keys valid")]
     if registry:
         steps += [Step("account", "Account matches"), Step("registry", "Registry access")]
@@ -208,7 +165,7 @@ def _check(credentials: EcrCredentials, *, registry: bool, repository: str = "")
     return result
 
 
-def _run_steps(credentials: EcrCredentials, deadline: Deadline, steps: list[Step], repository):
+def _run_steps(credentials: AwsKeys, deadline: Deadline, steps: list[Step], repository):
     """Fill in the steps in order, stopping at the first failure."""
     keys = steps[0]
     sts = aws_client("sts", credentials, deadline)
@@ -310,7 +267,7 @@ def _local_expiry(expires_at: datetime, answer: dict) -> datetime:
 
 
 @sensitive_variables()
-def mint_pull_credentials(credentials: EcrCredentials) -> PullCredentials:
+def mint_pull_credentials(credentials: AwsKeys) -> PullCredentials:
     """A fresh registry login from GetAuthorizationToken (valid 12 hours on AWS)."""
     ecr = aws_client("ecr", credentials)
     try:
@@ -337,7 +294,7 @@ def _refusal(error: ClientError, action: str) -> str:
 
 @sensitive_variables()
 def find_ecr_image(
-    credentials: EcrCredentials, repository: str, *, tag: str | None, digest: str | None
+    credentials: AwsKeys, repository: str, *, tag: str | None, digest: str | None
 ) -> None:
     """Raise ImageMissing unless the tag or digest exists (DescribeImages, read-only)."""
     ecr = aws_client("ecr", credentials)

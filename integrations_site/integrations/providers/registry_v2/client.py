@@ -19,7 +19,9 @@ from urllib.parse import urlsplit
 import requests
 from django.views.decorators.debug import sensitive_variables
 
-DEADLINE_SECONDS = 10.0
+from ..base import CHECK_DEADLINE_SECONDS
+
+DEADLINE_SECONDS = CHECK_DEADLINE_SECONDS
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 5.0
 MANIFEST_TYPES = ", ".join(

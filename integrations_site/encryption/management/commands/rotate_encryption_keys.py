@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from integrations_site.integrations.rotation import rotate_encryption_keys
+from integrations_site.encryption.rotation import rotate_encryption_keys
 
 
 class Command(BaseCommand):

@@ -1,91 +1,14 @@
-"""Integration providers: one class each, registered by key.
-
-A provider owns its credential fields (a Django form: labels, widgets, validation), what is
-secret among them, and the non-secret display values stored beside the ciphertext. Adding a
-provider is one class decorated with ``@register``."""
+"""AWS providers that sign in with a stored access key pair: ECR registries and S3 storage."""
 
 import re
-from dataclasses import dataclass
-from typing import ClassVar
 
 from django import forms
 from django.core.exceptions import ValidationError
 
-from . import aws
-from .models import IntegrationType
+from ..base import CheckResult, Display, IntegrationType, Provider, PullCredentials, register
+from . import client as aws
 
 ECR_REGIONS: list[str] = aws.available_regions("ecr")
-
-
-@dataclass(frozen=True)
-class Display:
-    """Non-secret values shown in lists and the admin."""
-
-    account: str = ""
-    region: str = ""
-    key_hint: str = ""
-    registry: str = ""  # the registry host, for registry providers
-
-
-class Provider:
-    key: ClassVar[str]
-    display_name: ClassVar[str]
-    integration_type: ClassVar[str]
-    form_class: ClassVar[type[forms.Form]]
-    # Field names whose values are never rendered back, logged or returned by the API.
-    secret_fields: ClassVar[tuple[str, ...]] = ()
-    # API/SDK option names (options.spec keys) mapped to form field names.
-    api_fields: ClassVar[dict[str, str]] = {}
-    # Values for options the API caller left out (e.g. TLS verification stays on).
-    api_defaults: ClassVar[dict[str, object]] = {}
-
-    def credentials(self, cleaned_data: dict) -> dict:
-        """What gets encrypted: every credential field."""
-        return {name: cleaned_data[name] for name in self.form_class.base_fields}
-
-    def display(self, cleaned_data: dict) -> Display:
-        raise NotImplementedError
-
-    def metadata(self) -> dict:
-        return {"provider": self.key}
-
-    def check(self, credentials: dict, *, repository: str = "") -> "aws.CheckResult":
-        """Verify the credentials against the provider, step by step. Changes nothing there."""
-        raise NotImplementedError
-
-    def mint_pull_credentials(self, credentials: dict) -> "aws.PullCredentials":
-        raise NotImplementedError
-
-    def registry_host(self, integration) -> str:
-        """The registry host images of this integration name, e.g. in `host/repo:tag`."""
-        raise NotImplementedError
-
-    def find_image(
-        self, credentials: dict, repository: str, *, tag: str | None, digest: str | None
-    ):
-        """Raise aws.ImageMissing unless the image exists; read-only."""
-        raise NotImplementedError
-
-
-_REGISTRY: dict[str, Provider] = {}
-
-
-def register(cls: type[Provider]) -> type[Provider]:
-    _REGISTRY[cls.key] = cls()
-    return cls
-
-
-def get_provider(key: str) -> Provider | None:
-    return _REGISTRY.get(key)
-
-
-def providers_for(integration_type: str) -> list[Provider]:
-    return [p for p in _REGISTRY.values() if p.integration_type == integration_type]
-
-
-def provider_display_name(key: str) -> str:
-    provider = _REGISTRY.get(key)
-    return provider.display_name if provider else key
 
 
 # --- AWS Elastic Container Registry ---------------------------------------------------------
@@ -155,6 +78,9 @@ class AwsCredentialsForm(forms.Form):
 class AwsProvider(Provider):
     key = "aws"
     display_name = "AWS"
+    service_name = "AWS"
+    name_placeholder = "aws-ecr-integration"
+    shows_registry_host = False
     integration_type = IntegrationType.PRIVATE_REGISTRY
     form_class = AwsCredentialsForm
     secret_fields = ("secret_access_key",)
@@ -177,18 +103,21 @@ class AwsProvider(Provider):
         )
 
     @staticmethod
-    def _aws(credentials: dict) -> aws.EcrCredentials:
-        return aws.EcrCredentials(
+    def _aws(credentials: dict) -> aws.AwsKeys:
+        return aws.AwsKeys(
             access_key_id=credentials["access_key_id"],
             secret_access_key=credentials["secret_access_key"],
             account=credentials["account"],
             region=credentials["region"],
         )
 
-    def check(self, credentials: dict, *, repository: str = "") -> aws.CheckResult:
+    def unreachable_reason(self, error: Exception) -> str:
+        return "AWS unreachable"
+
+    def check(self, credentials: dict, *, repository: str = "") -> CheckResult:
         return aws.check_ecr(self._aws(credentials), repository=repository)
 
-    def mint_pull_credentials(self, credentials: dict) -> aws.PullCredentials:
+    def mint_pull_credentials(self, credentials: dict) -> PullCredentials:
         return aws.mint_pull_credentials(self._aws(credentials))
 
     def registry_host(self, integration) -> str:
@@ -218,6 +147,9 @@ class AwsS3Provider(Provider):
 
     key = "aws-s3"
     display_name = "AWS"
+    service_name = "AWS"
+    name_placeholder = "aws-s3-integration"
+    shows_registry_host = False
     integration_type = IntegrationType.S3
     form_class = AwsS3CredentialsForm
     secret_fields = ("secret_access_key",)
@@ -229,9 +161,9 @@ class AwsS3Provider(Provider):
     def display(self, cleaned_data: dict) -> Display:
         return Display(key_hint=key_hint(cleaned_data["access_key_id"]))
 
-    def check(self, credentials: dict, *, repository: str = "") -> aws.CheckResult:
+    def check(self, credentials: dict, *, repository: str = "") -> CheckResult:
         return aws.check_keys(
-            aws.EcrCredentials(
+            aws.AwsKeys(
                 access_key_id=credentials["access_key_id"],
                 secret_access_key=credentials["secret_access_key"],
                 account="",

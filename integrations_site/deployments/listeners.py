@@ -1,0 +1,27 @@
+"""Deployments' answers to integration events (integrations/hooks.py), registered in
+DeploymentsConfig.ready()."""
+
+from django.contrib.auth.base_user import AbstractBaseUser
+
+from integrations_site.organizations.models import Organization
+
+from . import services
+
+
+class DeploymentsRegistryListener:
+    def registry_dependants(self, *, organization: Organization, registry: str) -> dict[str, list]:
+        return services.registry_dependants(organization=organization, registry=registry)
+
+    def registry_access_lost(
+        self, *, organization: Organization, registry: str, integration_name: str
+    ) -> None:
+        services.registry_access_revoke(
+            organization=organization, registry=registry, integration_name=integration_name
+        )
+
+    def registry_credentials_reload(
+        self, *, organization: Organization, registry: str, user: AbstractBaseUser | None
+    ) -> None:
+        services.services_restart_for_registry(
+            organization=organization, registry=registry, user=user
+        )

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class EncryptionConfig(AppConfig):
+    """Secrets at rest: the key ring, the encrypted model field and key rotation.
+
+    Knows nothing about integrations; any model may use ``EncryptedJSONField``."""
+
+    name = "integrations_site.encryption"
+    label = "encryption"

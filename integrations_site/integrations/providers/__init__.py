@@ -1,0 +1,47 @@
+"""Integration providers: ``base`` holds the protocol and the registry; every other module
+below this package defines providers and registers them on import."""
+
+import importlib
+import pkgutil
+
+from .base import (
+    CheckResult,
+    Display,
+    ImageMissing,
+    IntegrationType,
+    Provider,
+    PullCredentials,
+    RegistryRefused,
+    RegistryUnreachable,
+    Step,
+    all_providers,
+    get_provider,
+    provider_display_name,
+    providers_for,
+    register,
+)
+
+__all__ = [
+    "CheckResult",
+    "Display",
+    "ImageMissing",
+    "IntegrationType",
+    "Provider",
+    "PullCredentials",
+    "RegistryRefused",
+    "RegistryUnreachable",
+    "Step",
+    "all_providers",
+    "get_provider",
+    "load_providers",
+    "provider_display_name",
+    "providers_for",
+    "register",
+]
+
+
+def load_providers() -> None:
+    """Import every module of this package, so each provider registers itself. Called once
+    from IntegrationsConfig.ready(); a new provider module needs no list to be edited."""
+    for module in pkgutil.walk_packages(__path__, prefix=f"{__name__}."):
+        importlib.import_module(module.name)
