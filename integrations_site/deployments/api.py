@@ -11,6 +11,7 @@ from pydantic import Field
 from integrations_site.api.common import ERRORS, Strict, membership_for
 from integrations_site.api.errors import ApiError
 from integrations_site.integrations.images import parse_image
+from integrations_site.organizations.scoping import get_object_in_org_or_404
 
 from . import services
 from .models import Pipeline, PipelineNode, Service
@@ -93,21 +94,11 @@ def _check_image(field: str, image: str) -> None:
 
 
 def _service(membership, service_id: UUID) -> Service:
-    service = (
-        Service.objects.for_organization(membership.organization).filter(pk=service_id).first()
-    )
-    if service is None:
-        raise ApiError(404, "Service not found.")
-    return service
+    return get_object_in_org_or_404(Service.objects, membership.organization, service_id)
 
 
 def _pipeline(membership, pipeline_id: UUID) -> Pipeline:
-    pipeline = (
-        Pipeline.objects.for_organization(membership.organization).filter(pk=pipeline_id).first()
-    )
-    if pipeline is None:
-        raise ApiError(404, "Pipeline not found.")
-    return pipeline
+    return get_object_in_org_or_404(Pipeline.objects, membership.organization, pipeline_id)
 
 
 @router.get("/orgs/{org_id}/services", response={200: list[ServiceOut], **ERRORS})

@@ -8,6 +8,7 @@ from django_htmx.http import reswap, retarget
 
 from integrations_site.integrations.providers import RegistryRefused, RegistryUnreachable
 from integrations_site.organizations.access import membership_required
+from integrations_site.organizations.scoping import get_object_in_org_or_404
 
 from . import services
 from .forms import PipelineForm, ServiceForm
@@ -21,21 +22,11 @@ PIPELINE_TEMPLATE = "deployments/pipeline_detail.html"
 
 
 def _service(request: HttpRequest, pk) -> Service:
-    service = (
-        Service.objects.for_organization(request.membership.organization).filter(pk=pk).first()
-    )
-    if service is None:
-        raise Http404("This service does not exist.")
-    return service
+    return get_object_in_org_or_404(Service.objects, request.membership.organization, pk)
 
 
 def _pipeline(request: HttpRequest, pk) -> Pipeline:
-    pipeline = (
-        Pipeline.objects.for_organization(request.membership.organization).filter(pk=pk).first()
-    )
-    if pipeline is None:
-        raise Http404("This pipeline does not exist.")
-    return pipeline
+    return get_object_in_org_or_404(Pipeline.objects, request.membership.organization, pk)
 
 
 def _services_context(request: HttpRequest, form: ServiceForm) -> dict:

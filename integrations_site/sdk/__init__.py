@@ -11,8 +11,9 @@ from . import exceptions
 from .client import Client, client, login_token, set_base_url
 from .deployments import Node, Pipeline, Pipelines, Service, Services
 from .drivers import Driver, Drivers, drivers
-from .entities import CheckResult, CheckStep, Integration, IntegrationType, Organization
-from .repositories import Integrations, Organizations, integrations, organizations
+from .entities import CheckResult, CheckStep, Integration, IntegrationType
+from .integrations import Integrations, integrations
+from .organizations import Organization, Organizations, organizations
 from .utils import IntegrationUtils
 
 __all__ = [

@@ -1,12 +1,16 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from .deployments import Pipelines, Services
-    from .drivers import Drivers
-    from .repositories import Integrations
+
+class IntegrationsRepository(Protocol):
+    """What an Integration needs of the repository it came from (repositories.Integrations);
+    a protocol, so entities import no repository module."""
+
+    def update(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any: ...
 
 
 class IntegrationType(StrEnum):
@@ -39,10 +43,10 @@ class Integration:
     status_reason: str = ""
     checked_at: datetime | None = None
     registry: str = ""
-    _repository: "Integrations | None" = field(default=None, repr=False, compare=False)
+    _repository: "IntegrationsRepository | None" = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], repository: "Integrations") -> "Integration":
+    def from_json(cls, data: dict[str, Any], repository: "IntegrationsRepository") -> "Integration":
         return cls(
             id=data["id"],
             name=data["name"],
@@ -64,7 +68,7 @@ class Integration:
         )
 
     @property
-    def integrations(self) -> "Integrations":
+    def integrations(self) -> "IntegrationsRepository":
         if self._repository is None:
             raise RuntimeError("This integration is not bound to an organization.")
         return self._repository
@@ -124,30 +128,3 @@ class CheckResult:
             checked_at=_timestamp(data.get("checkedAt")),
             steps=[CheckStep(**step) for step in data.get("steps", [])],
         )
-
-
-@dataclass
-class Organization:
-    id: str
-    name: str
-    role: str
-    integrations: "Integrations" = field(repr=False, compare=False)
-
-    @property
-    def services(self) -> "Services":
-        from .deployments import Services
-
-        return Services(self.integrations._client, self.id)
-
-    @property
-    def pipelines(self) -> "Pipelines":
-        from .deployments import Pipelines
-
-        return Pipelines(self.integrations._client, self.id)
-
-    @property
-    def drivers(self) -> "Drivers":
-        """Storage drivers of this organization."""
-        from .drivers import Drivers
-
-        return Drivers(self.integrations._client, self.id)

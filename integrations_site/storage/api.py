@@ -1,4 +1,4 @@
-"""REST API for storage drivers (a ninja Router mounted on the v1 API by api.endpoints).
+"""REST API for storage drivers: a ninja Router mounted by the API root (api_root.py).
 
 Same rules as the rest of the API: another organization's objects answer 404, writes need the
 admin role (403), and every error has the one shape {"error": {code, message, fields}}. The
@@ -15,16 +15,17 @@ from pydantic import Field
 from integrations_site.api.common import ERRORS, Strict, membership_for
 from integrations_site.api.errors import ApiError
 from integrations_site.organizations.models import Membership
+from integrations_site.organizations.scoping import get_object_in_org_or_404
 
 from . import services
 from .forms import StorageDriverForm
+from .messages import NOT_IN_ORG, UNREACHABLE
 from .models import StorageDriver
 
 router = Router(tags=["storage drivers"])
 
 # Form field names as the API spells them.
 API_FIELDS = {"integration": "integrationId", "__all__": "body"}
-NOT_IN_ORG = "No storage integration with this id in this organization."
 
 
 class DriverCreate(Strict):
@@ -49,15 +50,9 @@ class DriverOut(Schema):
 
 
 def _driver(membership: Membership, driver_id: UUID) -> StorageDriver:
-    driver = (
-        StorageDriver.objects.for_organization(membership.organization)
-        .for_list()
-        .filter(pk=driver_id)
-        .first()
+    return get_object_in_org_or_404(
+        StorageDriver.objects.for_list(), membership.organization, driver_id
     )
-    if driver is None:
-        raise ApiError(404, "Storage driver not found. It may have been deleted.")
-    return driver
 
 
 def _out(driver: StorageDriver) -> dict:
@@ -93,7 +88,7 @@ def _raise_invalid(error: ValidationError) -> None:
             409, "A storage driver with this name already exists.", code="name_taken", fields=fields
         )
     if "bucket_unreachable" in codes:
-        raise ApiError(503, "Could not reach AWS S3.", code="storage_unreachable", fields=fields)
+        raise ApiError(503, UNREACHABLE, code="storage_unreachable", fields=fields)
     raise ApiError(400, "The request has invalid fields.", code="invalid", fields=fields)
 
 

@@ -7,10 +7,8 @@ from integrations_site.integrations.models import Integration, IntegrationType
 from integrations_site.organizations.models import Organization
 
 from . import s3
+from .messages import NAME_TAKEN, REGISTRY_REFUSED, UNREACHABLE
 from .models import StorageDriver
-
-NAME_TAKEN = "A storage driver with this name already exists in this organization."
-REGISTRY_REFUSED = "Container Registry integrations cannot be used to create storage drivers."
 
 
 def _uuid(value) -> uuid.UUID | None:
@@ -127,6 +125,6 @@ class StorageDriverForm(forms.Form):
                 region=cleaned.get("region", ""),
             )
             if problem:
-                code = "bucket_unreachable" if problem == s3.UNREACHABLE else "bucket_check"
+                code = "bucket_unreachable" if problem == UNREACHABLE else "bucket_check"
                 self.add_error("bucket", ValidationError(problem, code=code))
         return cleaned

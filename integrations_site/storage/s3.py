@@ -11,13 +11,14 @@ from django.views.decorators.debug import sensitive_variables
 from integrations_site.integrations.providers.aws import client as aws
 from integrations_site.integrations.providers.base import CHECK_DEADLINE_SECONDS, Deadline
 
+from .messages import UNREACHABLE
+
 # HeadBucket is signed for this Region when the driver names none; botocore follows S3's
 # redirect when the bucket lives elsewhere.
 DEFAULT_REGION = "us-east-1"
 
 # 3-63 characters: lower-case letters, digits, dots and hyphens, a letter or digit at each end.
 BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-UNREACHABLE = "Could not reach AWS S3."
 
 
 S3_REGIONS: list[str] = aws.available_regions("s3")

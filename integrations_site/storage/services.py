@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from integrations_site.integrations.models import Integration, IntegrationType
 from integrations_site.organizations.models import Organization
 
-from .forms import NAME_TAKEN, REGISTRY_REFUSED
+from .messages import INTEGRATION_MISSING, NAME_TAKEN, REGISTRY_REFUSED
 from .models import StorageDriver
 
 
@@ -34,9 +34,7 @@ def storage_driver_create(
         .first()
     )
     if locked is None:
-        raise ValidationError(
-            {"integration": ValidationError("This integration does not exist.", code="invalid")}
-        )
+        raise ValidationError({"integration": ValidationError(INTEGRATION_MISSING, code="invalid")})
     if locked.type != IntegrationType.S3:
         raise ValidationError(
             {"integration": ValidationError(REGISTRY_REFUSED, code="registry_integration")}

@@ -2,14 +2,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from integrations_site.integrations.models import Integration, IntegrationType
 from integrations_site.organizations.access import membership_required
+from integrations_site.organizations.scoping import get_object_in_org_or_404
 
+from . import messages as texts
 from . import services
 from .forms import StorageDriverForm
 from .models import StorageDriver
@@ -17,9 +19,6 @@ from .models import StorageDriver
 LIST_TEMPLATE = "storage/driver_list.html"
 FORM_TEMPLATE = "storage/driver_form.html"
 DELETE_TEMPLATE = "storage/driver_confirm_delete.html"
-DELETE_MESSAGE = (
-    "The driver is removed from this organization. The bucket and its objects are not changed."
-)
 
 
 def _list_context(request: HttpRequest) -> dict:
@@ -36,16 +35,9 @@ def _list_context(request: HttpRequest) -> dict:
 
 
 def _get_driver(request: HttpRequest, pk) -> StorageDriver:
-    # Scoped to the current organization: another organization's driver is a 404.
-    driver = (
-        StorageDriver.objects.for_organization(request.membership.organization)
-        .for_list()
-        .filter(pk=pk)
-        .first()
+    return get_object_in_org_or_404(
+        StorageDriver.objects.for_list(), request.membership.organization, pk
     )
-    if driver is None:
-        raise Http404("This storage driver does not exist. It may have been deleted already.")
-    return driver
 
 
 def _table_response(request: HttpRequest) -> HttpResponse:
@@ -84,7 +76,7 @@ def driver_create(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, f"Storage driver “{driver.name}” created.")
+                messages.success(request, texts.created(driver.name))
                 if request.htmx:
                     return trigger_client_event(_table_response(request), "dialog:close")
                 return redirect("storage:list")
@@ -103,7 +95,7 @@ def driver_delete(request: HttpRequest, pk) -> HttpResponse:
     driver = _get_driver(request, pk)
     if request.method == "POST":
         services.storage_driver_delete(driver=driver)
-        messages.success(request, f"Storage driver “{driver.name}” deleted.")
+        messages.success(request, texts.deleted(driver.name))
         if request.htmx:
             remaining = StorageDriver.objects.for_organization(request.membership.organization)
             if remaining.exists():
@@ -116,4 +108,4 @@ def driver_delete(request: HttpRequest, pk) -> HttpResponse:
     template = DELETE_TEMPLATE
     if request.htmx:
         template += "#dialog"
-    return render(request, template, {"driver": driver, "message": DELETE_MESSAGE})
+    return render(request, template, {"driver": driver, "message": texts.DELETE_MESSAGE})

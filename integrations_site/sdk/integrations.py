@@ -2,9 +2,8 @@ from typing import Any
 
 from . import exceptions
 from .base import OrgScopedRepository
-from .client import Client
 from .client import client as default_client
-from .entities import CheckResult, Integration, IntegrationType, Organization
+from .entities import CheckResult, Integration, IntegrationType
 
 
 class Integrations(OrgScopedRepository):
@@ -95,33 +94,4 @@ class Integrations(OrgScopedRepository):
         return CheckResult.from_json(data)
 
 
-class Organizations:
-    def __init__(self, client: Client) -> None:
-        self._client = client
-
-    def _entity(self, data: dict[str, Any]) -> Organization:
-        return Organization(
-            id=data["id"],
-            name=data["name"],
-            role=data["role"],
-            integrations=Integrations(self._client, data["id"]),
-        )
-
-    def get(
-        self, organization_id: str | None = None, organization_name: str | None = None
-    ) -> Organization:
-        if organization_id:
-            return self._entity(self._client.request("GET", f"/orgs/{organization_id}"))
-        if organization_name:
-            for organization in self.list():
-                if organization.name == organization_name:
-                    return organization
-            raise exceptions.NotFound(f"No organization named {organization_name!r}.")
-        raise exceptions.BadRequest("Pass organization_id=... or organization_name=...")
-
-    def list(self) -> list[Organization]:
-        return [self._entity(item) for item in self._client.request("GET", "/orgs")]
-
-
-organizations = Organizations(default_client)
 integrations = Integrations(default_client)
