@@ -19,6 +19,7 @@ from .base import (
     provider_display_name,
     providers_for,
     register,
+    unregister,
 )
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "provider_display_name",
     "providers_for",
     "register",
+    "unregister",
 ]
 
 
