@@ -1,4 +1,4 @@
-"""REST API for services and pipelines (a ninja Router mounted on the v1 API)."""
+"""REST API for services and pipelines: a ninja Router mounted by the API root (api_root.py)."""
 
 from datetime import datetime
 from uuid import UUID
@@ -14,6 +14,7 @@ from integrations_site.integrations.images import parse_image
 from integrations_site.organizations.scoping import get_object_in_org_or_404
 
 from . import services
+from .messages import NODE_NAMES_NOT_UNIQUE, PIPELINE_NAME_TAKEN, SERVICE_NAME_TAKEN
 from .models import Pipeline, PipelineNode, Service
 
 router = Router(tags=["services and pipelines"])
@@ -123,9 +124,7 @@ def services_deploy(request: HttpRequest, org_id: UUID, payload: ServiceDeploy):
             user=request.user,
         )
     except ValidationError as error:
-        raise ApiError(409, "A service with this name already exists.", code="name_taken") from (
-            error
-        )
+        raise ApiError(409, SERVICE_NAME_TAKEN, code="name_taken") from (error)
     return _service_out(service)
 
 
@@ -152,7 +151,7 @@ def pipelines_create(request: HttpRequest, org_id: UUID, payload: PipelineCreate
     membership = membership_for(request, org_id, admin=True)
     names = [node.name for node in payload.nodes]
     if len(set(names)) != len(names):
-        raise ApiError(400, "Node names must be unique.", fields={"nodes": ["Duplicate names."]})
+        raise ApiError(400, NODE_NAMES_NOT_UNIQUE, fields={"nodes": ["Duplicate names."]})
     for index, node in enumerate(payload.nodes):
         _check_image(f"nodes.{index}.runnerImage", node.runnerImage)
     try:
@@ -163,9 +162,7 @@ def pipelines_create(request: HttpRequest, org_id: UUID, payload: PipelineCreate
             user=request.user,
         )
     except ValidationError:
-        raise ApiError(
-            409, "A pipeline with this name already exists.", code="name_taken"
-        ) from None
+        raise ApiError(409, PIPELINE_NAME_TAKEN, code="name_taken") from None
     return Status(201, _pipeline_out(pipeline))
 
 

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from integrations_site.integrations.images import parse_image
 from integrations_site.organizations.models import Organization
 
+from .messages import PIPELINE_NAME_TAKEN
 from .models import Pipeline
 
 IMAGE_HELP = "e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/models/detector:1.4"
@@ -54,7 +55,7 @@ class PipelineForm(forms.Form):
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]
         if Pipeline.objects.for_organization(self.organization).filter(name__iexact=name).exists():
-            raise ValidationError("A pipeline with this name already exists.")
+            raise ValidationError(PIPELINE_NAME_TAKEN)
         return name
 
     def clean_nodes(self) -> list[tuple[str, str]]:

@@ -16,6 +16,7 @@ from integrations_site.integrations.providers import (
 from integrations_site.integrations.pull import pull_credentials
 from integrations_site.organizations.models import Organization
 
+from .messages import revoked_reason
 from .models import RunStatus
 
 
@@ -24,10 +25,6 @@ class Outcome:
     status: str
     reason: str = ""
     integration_name: str = ""
-
-
-def revoked_reason(integration_name: str) -> str:
-    return f"Registry access revoked: integration '{integration_name}' was deleted"
 
 
 def roll_out_image(

@@ -9,8 +9,9 @@ from django.utils import timezone
 from integrations_site.integrations.images import parse_image
 from integrations_site.organizations.models import Organization
 
+from .messages import PIPELINE_NAME_TAKEN, SERVICE_NAME_TAKEN, revoked_reason
 from .models import Pipeline, PipelineNode, Rollout, RunStatus, Service
-from .runtime import Outcome, revoked_reason, roll_out_image
+from .runtime import Outcome, roll_out_image
 
 
 def _registry_of(image: str) -> str:
@@ -69,7 +70,7 @@ def service_deploy(
         with transaction.atomic():
             service.save()
     except IntegrityError:
-        raise ValidationError({"name": "A service with this name already exists."}) from None
+        raise ValidationError({"name": SERVICE_NAME_TAKEN}) from None
     _roll_out(service, organization, action, user)
     return service
 
@@ -94,7 +95,7 @@ def pipeline_create(
                 organization=organization, name=name, created_by=user
             )
     except IntegrityError:
-        raise ValidationError({"name": "A pipeline with this name already exists."}) from None
+        raise ValidationError({"name": PIPELINE_NAME_TAKEN}) from None
     PipelineNode.objects.bulk_create(
         PipelineNode(
             pipeline=pipeline,
