@@ -44,7 +44,7 @@ format: $(VENV)/.dev
 
 # Refresh the README screenshots from the browser tests.
 screenshots: test-packages $(VENV)/.dev
-	SCREENSHOT_DIR=docs $(PY) -m pytest tests/test_browser.py
+	SCREENSHOT_DIR=docs $(PY) -m pytest tests/browser
 
 # A local AWS (moto, IAM enforced) with demo keys; then: AWS_ENDPOINT_URL=http://127.0.0.1:5000 make run
 aws-emulator: $(VENV)/.dev

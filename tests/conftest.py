@@ -2,8 +2,9 @@ import pytest
 
 from tests.factories import make_integration, make_org, make_user
 
-# moto's HTTP server and AWS test users (one server per session).
-pytest_plugins = ["tests.aws_fixtures", "tests.registry_fixtures"]
+# The test doubles (tests/fixtures/): moto's AWS server and Distribution registries, one each
+# per session.
+pytest_plugins = ["tests.fixtures.aws", "tests.fixtures.registry"]
 
 
 @pytest.fixture(autouse=True)
@@ -44,6 +45,15 @@ def other_org(outsider):
 @pytest.fixture
 def admin_http(client, org, org_admin):
     """A test client signed in as the organization's admin."""
+    client.force_login(org_admin)
+    return client
+
+
+@pytest.fixture
+def superuser_http(client, org, org_admin):
+    """A test client signed in as the organization's admin, made a Django superuser."""
+    org_admin.is_staff = org_admin.is_superuser = True
+    org_admin.save()
     client.force_login(org_admin)
     return client
 

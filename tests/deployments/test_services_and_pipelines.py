@@ -11,8 +11,8 @@ from integrations_site.deployments.models import Pipeline, Rollout, Service
 from integrations_site.integrations import services as integration_services
 from integrations_site.integrations.models import Integration
 from integrations_site.integrations.providers import get_provider
-from tests.aws_fixtures import REGION, REPOSITORY
 from tests.factories import make_integration
+from tests.fixtures.aws import REGION, REPOSITORY
 
 HOST = f"123456789012.dkr.ecr.{REGION}.amazonaws.com"
 REVOKED = "Registry access revoked: integration 'ecr' was deleted"

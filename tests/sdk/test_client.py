@@ -15,7 +15,7 @@ from tests.factories import CANARY_SECRET, VALID_SECRET, make_integration
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from integrations_site.integrations.models import Integration
 from integrations_site.integrations.providers import get_provider
 from integrations_site.storage import services
 from integrations_site.storage.models import StorageDriver
-from tests.aws_fixtures import BUCKET, AwsKeys, different_secret
 from tests.factories import CANARY_SECRET, VALID_ACCESS_KEY_ID, make_integration
+from tests.fixtures.aws import BUCKET, AwsKeys, different_secret
 
 LIST_URL = "/storage-drivers/"
 CREATE_URL = "/storage-drivers/new/"

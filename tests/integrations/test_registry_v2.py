@@ -8,10 +8,9 @@ import integrations_site.sdk as dl
 from integrations_site.api.services import api_token_create
 from integrations_site.deployments import services as deployments
 from integrations_site.integrations import services
-from integrations_site.integrations.providers import ImageMissing, RegistryRefused
 from integrations_site.integrations.models import Integration
-from integrations_site.integrations.providers import get_provider
-from tests.registry_fixtures import REPOSITORY, TAG
+from integrations_site.integrations.providers import ImageMissing, RegistryRefused, get_provider
+from tests.fixtures.registry import REPOSITORY, TAG
 
 GENERIC = get_provider("generic")
 
@@ -235,7 +234,10 @@ def test_sdk_create_check_list_update_delete(live_server, org, org_admin, basic_
 
 
 def test_a_token_realm_on_a_blocked_address_is_not_followed(basic_registry):
-    from integrations_site.integrations.providers.registry_v2.client import RegistryClient, RegistryProblem
+    from integrations_site.integrations.providers.registry_v2.client import (
+        RegistryClient,
+        RegistryProblem,
+    )
 
     login = GENERIC.login(generic(basic_registry))
     with RegistryClient(login) as client, pytest.raises(RegistryProblem) as problem:
@@ -244,7 +246,10 @@ def test_a_token_realm_on_a_blocked_address_is_not_followed(basic_registry):
 
 
 def test_credentials_are_never_sent_to_a_plain_http_token_realm(basic_registry):
-    from integrations_site.integrations.providers.registry_v2.client import RegistryClient, RegistryProblem
+    from integrations_site.integrations.providers.registry_v2.client import (
+        RegistryClient,
+        RegistryProblem,
+    )
 
     login = GENERIC.login(generic(basic_registry))
     with RegistryClient(login) as client, pytest.raises(RegistryProblem) as problem:

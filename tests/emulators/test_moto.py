@@ -15,9 +15,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
-from tests.aws_fixtures import (
+from tests.fixtures.aws import (
     DEFAULT_ACCOUNT_ID,
-    ECR_PULL_ACTIONS,
     IMAGE_TAG,
     OTHER_ACCOUNT_ID,
     REGION,
@@ -408,7 +407,3 @@ def test_recorder_counts_requests_per_key(moto_server, ecr_image, ecr_pull_keys,
     # A "cache hit" assertion: nothing new for these keys after a reset.
     aws_requests.reset()
     assert aws_requests.received(access_key_id=ecr_pull_keys.access_key_id) == []
-
-
-def test_all_pull_actions_are_the_documented_six():
-    assert {a.split(":")[1] for a in ECR_PULL_ACTIONS} == set(ECR_CALLS)

@@ -1,3 +1,5 @@
+"""The Integrations pages: list, create and delete, roles and organizations."""
+
 import uuid
 
 import pytest
@@ -25,6 +27,12 @@ def delete_url(integration) -> str:
 
 
 # --- list -------------------------------------------------------------------------------------
+
+
+def test_list_page_renders(admin_http, integration):
+    response = admin_http.get("/integrations/")
+    assert response.status_code == 200
+    assert "aws-ecr-integration" in response.content.decode()
 
 
 def test_root_redirects_to_the_integrations_page(admin_http):

@@ -1,33 +1,13 @@
+"""Secrets at rest: the envelope in the column, what refuses to decrypt, the key ring."""
+
 import base64
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
-from django.db import connection
 
 from integrations_site.encryption import crypto
 from integrations_site.integrations.models import Integration
+from tests.encryption.rows import KEY_A, raw_credentials, write_raw_credentials
 from tests.factories import CANARY_SECRET, VALID_ACCESS_KEY_ID, make_integration
-
-KEY_A = "keyA:" + base64.b64encode(b"a" * 32).decode()
-KEY_B = "keyB:" + base64.b64encode(b"b" * 32).decode()
-
-
-def raw_credentials(pk) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT credentials FROM integrations_integration WHERE id = %s",
-            [Integration._meta.pk.get_db_prep_value(pk, connection)],
-        )
-        return cursor.fetchone()[0]
-
-
-def write_raw_credentials(pk, value: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE integrations_integration SET credentials = %s WHERE id = %s",
-            [value, Integration._meta.pk.get_db_prep_value(pk, connection)],
-        )
 
 
 def test_suite_uses_its_own_key(settings):
@@ -141,44 +121,3 @@ def test_plaintext_cannot_be_written_with_update(org):
     created = make_integration(org, name="ecr")
     with pytest.raises(crypto.EncryptionError):
         Integration.objects.filter(pk=created.pk).update(credentials={"secret": "x"})
-
-
-def test_rotation_reencrypts_every_row_and_old_key_can_be_dropped(org, settings):
-    settings.INTEGRATIONS_ENCRYPTION_KEYS = KEY_A
-    made = [make_integration(org, name=f"ecr-{i}", account=f"1234567890{i:02d}") for i in range(7)]
-    settings.INTEGRATIONS_ENCRYPTION_KEYS = f"{KEY_B},{KEY_A}"
-    stdout = StringIO()
-    call_command("rotate_encryption_keys", "--batch-size", "3", stdout=stdout)
-    assert "Re-encrypted 7 secret(s) under key 'keyB'" in stdout.getvalue()
-    assert all(raw_credentials(i.pk).startswith("v1:keyB:") for i in made)
-
-    settings.INTEGRATIONS_ENCRYPTION_KEYS = KEY_B  # the old key is gone
-    for i, integration in enumerate(made):
-        assert Integration.objects.get(pk=integration.pk).credentials["account"] == (
-            f"1234567890{i:02d}"
-        )
-
-
-def test_rotation_is_safe_to_run_twice(org, settings):
-    settings.INTEGRATIONS_ENCRYPTION_KEYS = KEY_A
-    made = make_integration(org, name="ecr")
-    settings.INTEGRATIONS_ENCRYPTION_KEYS = f"{KEY_B},{KEY_A}"
-    call_command("rotate_encryption_keys", stdout=StringIO())
-    after_first = raw_credentials(made.pk)
-    stdout = StringIO()
-    call_command("rotate_encryption_keys", stdout=stdout)
-    assert "Re-encrypted 0 secret(s)" in stdout.getvalue()
-    assert "1 already used it" in stdout.getvalue()
-    assert raw_credentials(made.pk) == after_first
-
-
-def test_rotation_without_the_old_key_changes_nothing(org, settings):
-    settings.INTEGRATIONS_ENCRYPTION_KEYS = KEY_A
-    first = make_integration(org, name="first")
-    settings.INTEGRATIONS_ENCRYPTION_KEYS = KEY_B
-    second = make_integration(org, name="second")
-    before = {pk: raw_credentials(pk) for pk in (first.pk, second.pk)}
-    settings.INTEGRATIONS_ENCRYPTION_KEYS = f"{KEY_B}"  # keyA forgotten: cannot decrypt `first`
-    with pytest.raises(crypto.DecryptionError):
-        call_command("rotate_encryption_keys", stdout=StringIO())
-    assert {pk: raw_credentials(pk) for pk in before} == before
