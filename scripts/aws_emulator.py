@@ -4,13 +4,13 @@ with an image, and four IAM users whose keys show each check result.
     make aws-emulator            # terminal 1: prints keys, runs until Ctrl-C
     AWS_ENDPOINT_URL=http://127.0.0.1:5000 make run    # terminal 2
 
-Uses the same helpers as the test suite (tests/aws_fixtures.py)."""
+Uses the same helpers as the test suite (tests/fixtures/aws/)."""
 
 import argparse
 import tempfile
 from pathlib import Path
 
-from tests.aws_fixtures import (
+from tests.fixtures.aws import (
     ECR_PULL_ACTIONS,
     OTHER_ACCOUNT_ID,
     REGION,

@@ -1,0 +1,165 @@
+"""The one direction of imports (docs/architecture.md), read from the code itself.
+
+Every import in integrations_site (top-level or inside a function, absolute or relative) is
+resolved to the room it names; an import may only point to a lower floor. Apps on one floor
+(storage, deployments) may not import each other, so no two apps import each other, directly
+or through a third."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = "integrations_site"
+ROOT = Path(__file__).resolve().parents[2]
+
+# Room -> floor. A room is an app folder or a top-level module of the project package.
+FLOORS = {
+    "organizations": 0,
+    "encryption": 0,
+    "api": 1,
+    "integrations": 2,
+    "storage": 3,
+    "deployments": 3,
+    "api_root": 4,
+    "urls": 5,
+    "wsgi": 6,
+    "asgi": 6,
+}
+# Rooms that stand apart: they import nothing of the site (the SDK and the kubelet plugin
+# run on machines without it; settings and its helpers are loaded before any app).
+APART = {"sdk", "credential_provider", "settings", "logging", "debug", "devenv"}
+
+
+def room_of(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] != PACKAGE or len(parts) < 2:
+        return None
+    return parts[1]
+
+
+def module_name(path: Path) -> str:
+    relative = path.relative_to(ROOT).with_suffix("")
+    parts = list(relative.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def imports_of(path: Path) -> list[tuple[int, str]]:
+    """(line, absolute module) for every import in the file."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            found.append((node.lineno, target))
+    return found
+
+
+def violations() -> list[str]:
+    found = []
+    for path in sorted((ROOT / PACKAGE).rglob("*.py")):
+        source = room_of(module_name(path)) or ""
+        for line, target in imports_of(path):
+            target_room = room_of(target)
+            if target_room is None or target_room == source:
+                continue
+            where = f"{path.relative_to(ROOT)}:{line} imports {target}"
+            if source in APART:
+                found.append(f"{where}: {source} must import nothing of the site")
+            elif target_room in APART:
+                if target_room not in {"settings", "logging", "debug", "devenv"}:
+                    found.append(f"{where}: nothing of the site imports {target_room}")
+            elif source not in FLOORS or target_room not in FLOORS:
+                found.append(f"{where}: {source or target_room} has no floor in FLOORS")
+            elif FLOORS[target_room] >= FLOORS[source]:
+                found.append(
+                    f"{where}: floor {FLOORS[source]} ({source}) may only import lower floors, "
+                    f"not floor {FLOORS[target_room]} ({target_room})"
+                )
+    return found
+
+
+def test_every_import_points_down():
+    assert violations() == []
+
+
+def test_the_checker_sees_an_upward_import():
+    """The rule can fail: an integrations module importing deployments is reported."""
+    fake = ROOT / PACKAGE / "integrations" / "_upward_probe.py"
+    fake.write_text("from integrations_site.deployments import services  # noqa\n")
+    try:
+        assert any("_upward_probe.py:1" in v and "floor 2" in v for v in violations())
+    finally:
+        fake.unlink()
+
+
+def test_every_room_has_a_floor():
+    rooms = {
+        path.name if path.is_dir() else path.stem
+        for path in (ROOT / PACKAGE).iterdir()
+        if (path.is_dir() and (path / "__init__.py").exists())
+        or (path.suffix == ".py" and path.name != "__init__.py")
+    }
+    assert rooms - set(FLOORS) - APART == set()
+
+
+# --- each app imports alone -------------------------------------------------------------------
+
+BELOW = {
+    "organizations": [],
+    "encryption": [],
+    "api": ["organizations"],
+    "integrations": ["organizations", "encryption", "api"],
+    "storage": ["organizations", "encryption", "api", "integrations"],
+    "deployments": ["organizations", "encryption", "api", "integrations"],
+}
+
+ALONE = """
+import importlib, os, pkgutil, sys
+os.environ["DJANGO_SETTINGS_MODULE"] = "integrations_site.settings"
+import django
+from django.conf import settings
+app, below = sys.argv[1], sys.argv[2].split(",") if sys.argv[2] else []
+site_apps = [f"integrations_site.{name}" for name in below + [app]]
+settings.INSTALLED_APPS = [
+    name for name in settings.INSTALLED_APPS if not name.startswith("integrations_site.")
+] + site_apps
+django.setup()
+package = importlib.import_module(f"integrations_site.{app}")
+for info in pkgutil.walk_packages(package.__path__, prefix=package.__name__ + "."):
+    importlib.import_module(info.name)
+others = sorted(
+    name for name in sys.modules
+    if name.startswith("integrations_site.")
+    and name.split(".")[1] not in below + [app, "settings", "logging", "debug"]
+)
+print("OTHERS", others)
+sys.exit(1 if others else 0)
+"""
+
+
+@pytest.mark.parametrize("app", sorted(BELOW))
+def test_each_app_imports_with_only_the_apps_below_it(app):
+    """Installed with only the apps below it, an app's every module imports, and nothing of
+    an app above or beside it is loaded."""
+    result = subprocess.run(
+        [sys.executable, "-c", ALONE, app, ",".join(BELOW[app])],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    assert "OTHERS []" in result.stdout
