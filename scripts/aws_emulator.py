@@ -16,8 +16,8 @@ from tests.fixtures.aws import (
     REGION,
     REPOSITORY,
     MotoServer,
-    _start,
-    _stop,
+    start_moto,
+    stop_process,
 )
 
 
@@ -25,7 +25,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=5000)
     port = parser.parse_args().port
-    url, process, log_path = _start(Path(tempfile.mkdtemp(prefix="moto-")), port)
+    url, process, log_path = start_moto(Path(tempfile.mkdtemp(prefix="moto-")), port)
     server = MotoServer(url=url, process=process, log_path=log_path)
     try:
         image = server.push_image()
@@ -51,7 +51,7 @@ def main() -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 if __name__ == "__main__":
