@@ -1,16 +1,37 @@
-"""Bearer-token authentication for every API router."""
+"""Bearer-token authentication for the API.
 
+`BearerToken` (every endpoint's default) accepts personal tokens only: a runtime token there
+answers 403. `RuntimeBearerToken` also accepts runtime tokens, and is named only by the
+endpoints that hand out registry pull credentials."""
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from .models import ApiToken
 
+RUNTIME_ONLY_PULLS = "Runtime tokens may only fetch registry pull credentials."
+
+
+def _token(request: HttpRequest, raw: str) -> ApiToken | None:
+    token = ApiToken.objects.active().matching(raw).select_related("user", "organization").first()
+    if token is None:
+        return None
+    token.touch()
+    # A runtime token acts as nobody: it has no user, and no user's role.
+    request.user = token.user if token.user_id else AnonymousUser()
+    return token
+
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        api_token = ApiToken.objects.active().matching(token).select_related("user").first()
-        if api_token is None:
-            return None
-        api_token.touch()
-        request.user = api_token.user
-        return api_token
+        found = _token(request, token)
+        if found is not None and found.is_runtime:
+            raise PermissionDenied(RUNTIME_ONLY_PULLS)
+        return found
+
+
+class RuntimeBearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        return _token(request, token)

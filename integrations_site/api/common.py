@@ -3,12 +3,16 @@ a call to one of the caller's organizations."""
 
 from uuid import UUID
 
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
 from ninja import Schema
 from pydantic import ConfigDict
 
-from integrations_site.organizations.access import membership_in
+from integrations_site.organizations.access import ORGANIZATION_NOT_FOUND, membership_in
 from integrations_site.organizations.models import Membership
+
+from .auth import RUNTIME_ONLY_PULLS
+from .models import ApiToken
 
 
 class Strict(Schema):
@@ -36,7 +40,19 @@ ERRORS = {
 }
 
 
-def membership_for(request: HttpRequest, org_id: UUID, *, admin: bool = False) -> Membership:
+def membership_for(
+    request: HttpRequest, org_id: UUID, *, admin: bool = False, runtime: bool = False
+) -> Membership:
     """The caller's membership in `org_id`: 404 for a stranger, 403 for a member where an
-    admin is needed (organizations.access.membership_in, answered in the API's error shape)."""
+    admin is needed (organizations.access.membership_in, answered in the API's error shape).
+
+    With `runtime`, a runtime token of that organization is accepted too: it gets an unsaved
+    membership with no user and no admin role, so only `runtime` endpoints serve it."""
+    token = getattr(request, "auth", None)
+    if isinstance(token, ApiToken) and token.is_runtime:
+        if str(token.organization_id) != str(org_id):
+            raise Http404(ORGANIZATION_NOT_FOUND)
+        if not runtime or admin:
+            raise PermissionDenied(RUNTIME_ONLY_PULLS)
+        return Membership(organization=token.organization, role=Membership.Role.MEMBER)
     return membership_in(request.user, org_id, admin=admin)

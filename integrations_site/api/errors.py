@@ -29,6 +29,7 @@ _DEFAULT_MESSAGES = {
     409: ("conflict", "The request conflicts with the current state."),
     413: ("payload_too_large", f"The request body is larger than {MAX_BODY_BYTES} bytes."),
     415: ("unsupported_media_type", "Send the body as JSON: 'Content-Type: application/json'."),
+    429: ("too_many_requests", "Too many requests; retry after the time in 'Retry-After'."),
     502: ("bad_gateway", "An upstream service refused the request."),
     503: ("unavailable", "An upstream service could not be reached."),
     500: ("server_error", "Something went wrong on our side; it has been logged."),
@@ -43,12 +44,15 @@ class ApiError(Exception):
         *,
         code: str | None = None,
         fields: dict[str, list[str]] | None = None,
+        retry_after: int | None = None,
     ) -> None:
         default_code, default_message = _DEFAULT_MESSAGES.get(status, ("error", "Error."))
         self.status = status
         self.code = code or default_code
         self.message = message or default_message
         self.fields = fields or {}
+        # Seconds, sent as the Retry-After header (with 429 and 503).
+        self.retry_after = retry_after
         super().__init__(self.message)
 
 
@@ -63,6 +67,8 @@ def error_response(error: ApiError) -> JsonResponse:
     response = JsonResponse(error_body(error), status=error.status)
     if error.status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="api"'
+    if error.retry_after is not None:
+        response["Retry-After"] = str(error.retry_after)
     return response
 
 

@@ -1,16 +1,20 @@
-"""The API tokens page: a user creates (shown once) and revokes personal tokens."""
+"""The API tokens page: a user's personal tokens, and (for organization admins) the current
+organization's runtime tokens. A new token is shown once, in the response that made it."""
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
+
+from integrations_site.organizations.access import current_membership, membership_required
 
 from . import services
 from .models import ApiToken
 
 TEMPLATE = "api/tokens.html"
+EXPIRY_CHOICES = [("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("", "Never")]
 
 
 class TokenForm(forms.Form):
@@ -19,26 +23,44 @@ class TokenForm(forms.Form):
         max_length=100,
         help_text="What the token is for, e.g. “laptop SDK” or “CI pipeline”.",
     )
-    for_runtime = forms.BooleanField(
-        label="Runtime token",
+    expires_in_days = forms.TypedChoiceField(
+        label="Expires",
+        choices=EXPIRY_CHOICES,
+        coerce=int,
+        empty_value=None,
         required=False,
-        help_text="May fetch registry pull credentials (e.g. for the kubelet credential "
-        "provider) even without the admin role.",
+        initial="365",
     )
 
 
-def _context(request: HttpRequest, form: TokenForm, new_token: str | None = None) -> dict:
-    return {
-        "form": form,
+def _context(request: HttpRequest, **extra) -> dict:
+    membership = current_membership(request)
+    is_admin = membership is not None and membership.is_admin
+    context = {
+        "form": TokenForm(),
+        "runtime_form": TokenForm(prefix="runtime") if is_admin else None,
         "tokens": ApiToken.objects.for_user(request.user),
-        "new_token": new_token,
+        "runtime_tokens": (
+            ApiToken.objects.runtime_of(membership.organization).select_related("created_by")
+            if is_admin
+            else None
+        ),
+        "organization": membership.organization if membership else None,
     }
+    context.update(extra)
+    return context
+
+
+def _shown_once(request: HttpRequest, raw: str, **extra) -> HttpResponse:
+    response = render(request, TEMPLATE, _context(request, new_token=raw, **extra))
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_GET
 @login_required
 def token_list(request: HttpRequest) -> HttpResponse:
-    return render(request, TEMPLATE, _context(request, TokenForm()))
+    return render(request, TEMPLATE, _context(request))
 
 
 @require_POST
@@ -46,24 +68,45 @@ def token_list(request: HttpRequest) -> HttpResponse:
 def token_create(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST)
     if not form.is_valid():
-        return render(request, TEMPLATE, _context(request, form), status=422)
+        return render(request, TEMPLATE, _context(request, form=form), status=422)
     _token, raw = services.api_token_create(
         user=request.user,
         name=form.cleaned_data["name"],
-        for_runtime=form.cleaned_data["for_runtime"],
+        expires_in_days=form.cleaned_data["expires_in_days"],
     )
-    # Rendered once, in this response only; never stored or shown again.
-    response = render(request, TEMPLATE, _context(request, TokenForm(), new_token=raw))
-    response["Cache-Control"] = "no-store"
-    return response
+    return _shown_once(request, raw)
+
+
+@require_POST
+@membership_required(admin=True)
+def runtime_token_create(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST, prefix="runtime")
+    if not form.is_valid():
+        return render(request, TEMPLATE, _context(request, runtime_form=form), status=422)
+    _token, raw = services.runtime_token_create(
+        organization=request.membership.organization,
+        created_by=request.user,
+        name=form.cleaned_data["name"],
+        expires_in_days=form.cleaned_data["expires_in_days"],
+    )
+    return _shown_once(request, raw, new_token_is_runtime=True)
 
 
 @require_POST
 @login_required
 def token_revoke(request: HttpRequest, pk) -> HttpResponse:
-    token = ApiToken.objects.for_user(request.user).filter(pk=pk).first()
-    if token is None:
-        raise Http404("This token does not exist.")
+    token = get_object_or_404(ApiToken.objects.for_user(request.user), pk=pk)
     services.api_token_revoke(token=token)
     messages.success(request, f"Token “{token.name}” revoked. Clients using it get 401 now.")
+    return redirect("tokens:list")
+
+
+@require_POST
+@membership_required(admin=True)
+def runtime_token_revoke(request: HttpRequest, pk) -> HttpResponse:
+    token = get_object_or_404(ApiToken.objects.runtime_of(request.membership.organization), pk=pk)
+    services.api_token_revoke(token=token)
+    messages.success(
+        request, f"Runtime token “{token.name}” revoked. Clients using it get 401 now."
+    )
     return redirect("tokens:list")

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.debug import sensitive_variables
 from ninja import Router, Status
 
+from integrations_site.api.auth import RuntimeBearerToken
 from integrations_site.api.common import ERRORS, membership_for
 from integrations_site.api.errors import ApiError
 from integrations_site.organizations.models import Membership
@@ -188,9 +189,10 @@ def integrations_available(request: HttpRequest, org_id: UUID):
 
 
 def _runtime_membership(request: HttpRequest, org_id: UUID) -> Membership:
-    """Pull credentials are for admins, or for tokens marked for runtime use."""
-    membership = membership_for(request, org_id)
-    if not (membership.is_admin or request.auth.for_runtime):
+    """Pull credentials are for admins' personal tokens and the organization's runtime
+    tokens; never for a member, whose role must not reach a stored secret."""
+    membership = membership_for(request, org_id, runtime=True)
+    if not (membership.is_admin or request.auth.is_runtime):
         raise ApiError(403, messages.PULL_NEEDS_ADMIN_OR_RUNTIME)
     return membership
 
@@ -222,6 +224,7 @@ def _pull_response(integration: Integration) -> HttpResponse:
     "/orgs/{org_id}/integrations/{integration_id}/pull-credentials",
     response={200: PullCredentialsOut, **ERRORS},
     tags=["pull credentials"],
+    auth=RuntimeBearerToken(),
     summary="Docker config auth for the integration's registry (admins and runtime tokens)",
 )
 def integrations_pull_credentials(request: HttpRequest, org_id: UUID, integration_id: UUID):
@@ -233,6 +236,7 @@ def integrations_pull_credentials(request: HttpRequest, org_id: UUID, integratio
     "/orgs/{org_id}/pull-credentials",
     response={200: PullCredentialsOut, **ERRORS},
     tags=["pull credentials"],
+    auth=RuntimeBearerToken(),
     summary="Pull credentials for an image, from the integration serving its registry host",
 )
 def pull_credentials_for_image(request: HttpRequest, org_id: UUID, image: str):

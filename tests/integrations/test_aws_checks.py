@@ -7,7 +7,7 @@ import time
 import pytest
 from django.core.cache import cache
 
-from integrations_site.api.services import api_token_create
+from integrations_site.api.services import api_token_create, runtime_token_create
 from integrations_site.integrations import services
 from integrations_site.integrations.models import Integration
 from integrations_site.integrations.providers import get_provider
@@ -324,11 +324,13 @@ def test_api_pull_credentials_by_image(client, org, org_admin, ecr_integration):
     assert "No registry integration for 999999999999.dkr.ecr" in other.json()["error"]["message"]
 
 
-def test_pull_credentials_need_admin_or_runtime_token(client, org, org_member, ecr_integration):
+def test_pull_credentials_need_admin_or_runtime_token(
+    client, org, org_admin, org_member, ecr_integration
+):
     path = f"/api/v1/orgs/{org.pk}/integrations/{ecr_integration.pk}/pull-credentials"
     _, plain = api_token_create(user=org_member, name="plain")
     assert client.get(path, headers=bearer(plain)).status_code == 403
-    _, runtime = api_token_create(user=org_member, name="runtime", for_runtime=True)
+    _, runtime = runtime_token_create(organization=org, created_by=org_admin, name="runtime")
     assert client.get(path, headers=bearer(runtime)).status_code == 200
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
-from integrations_site.api.services import api_token_create
+from integrations_site.api.services import runtime_token_create
 from integrations_site.integrations import services
 from tests.factories import make_integration
 from tests.fixtures.aws import REGION
@@ -31,7 +31,7 @@ def run_provider(request: dict, environ: dict) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_credential_provider_round_trip(live_server, org, org_member, aws_endpoint, ecr_pull_keys):
+def test_credential_provider_round_trip(live_server, org, org_admin, aws_endpoint, ecr_pull_keys):
     cache.clear()
     integration = make_integration(
         org,
@@ -39,7 +39,7 @@ def test_credential_provider_round_trip(live_server, org, org_member, aws_endpoi
         access_key_id=ecr_pull_keys.access_key_id,
         secret_access_key=ecr_pull_keys.secret_access_key,
     )
-    _, token = api_token_create(user=org_member, name="kubelet", for_runtime=True)
+    _, token = runtime_token_create(organization=org, created_by=org_admin, name="kubelet")
     host = f"123456789012.dkr.ecr.{REGION}.amazonaws.com"
     request = {
         "apiVersion": "credentialprovider.kubelet.k8s.io/v1",
