@@ -85,3 +85,40 @@ def test_credential_provider_rejects_bad_input(tmp_path):
     result = run_provider(request, {"INTEGRATIONS_CREDENTIAL_PROVIDER_CONFIG": str(config)})
     assert result.returncode == 1 and "Could not reach http://127.0.0.1:9" in result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_members_token_gets_no_credentials(live_server, org, org_member):
+    """The credential provider is a runtime path: a member's personal token is refused by the
+    site, and the provider hands kubelet nothing."""
+    from integrations_site.api.services import api_token_create
+    from integrations_site.integrations.providers import get_provider
+    from tests.factories import CANARY_SECRET
+
+    services.integration_create(
+        organization=org,
+        created_by=None,
+        name="local",
+        provider=get_provider("generic"),
+        credentials={
+            "url": "http://127.0.0.1:9",
+            "username": "puller",
+            "password": CANARY_SECRET,
+            "verify_tls": True,
+            "ca_certificate": "",
+        },
+    )
+    _, token = api_token_create(user=org_member, name="kubelet")
+    request = {
+        "apiVersion": "credentialprovider.kubelet.k8s.io/v1",
+        "kind": "CredentialProviderRequest",
+        "image": "127.0.0.1:9/team/app:1",
+    }
+    environ = {
+        "INTEGRATIONS_BASE_URL": live_server.url,
+        "INTEGRATIONS_TOKEN": token,
+        "INTEGRATIONS_ORG_ID": str(org.pk),
+    }
+    result = run_provider(request, environ)
+    assert result.returncode != 0 and result.stdout == ""
+    assert "403" in result.stderr and CANARY_SECRET not in result.stderr
