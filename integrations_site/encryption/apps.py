@@ -8,3 +8,10 @@ class EncryptionConfig(AppConfig):
 
     name = "integrations_site.encryption"
     label = "encryption"
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from .checks import check_key_ring
+
+        checks.register(check_key_ring, "encryption")  # check --tag encryption

@@ -5,10 +5,12 @@ The associated data names the row and field the ciphertext belongs to, so a ciph
 into another row or column does not decrypt. Keys come from ``INTEGRATIONS_ENCRYPTION_KEYS``
 (``keyid:base64-32-bytes`` comma-separated; the first encrypts, all decrypt), never from
 SECRET_KEY. Every failure is an ``EncryptionError`` whose message names what to fix and never
-contains key material or plaintext."""
+contains key material or plaintext. A key-check value per key id (models.KeyCheck) tells the
+right key from a wrong one with the same id: see checks.py and services.py."""
 
 import base64
 import binascii
+import hmac
 import os
 import re
 from dataclasses import dataclass
@@ -22,6 +24,9 @@ ENVELOPE_VERSION = "v1"
 NONCE_BYTES = 12
 _KEY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 SETTING = "INTEGRATIONS_ENCRYPTION_KEYS"
+# The key-check value: a fixed plaintext sealed once per key id (models.KeyCheck). A key that
+# opens it is the key that sealed the stored data; a key with the same id that does not is not.
+_KEY_CHECK_PLAINTEXT = b"integrations-site key check v1"
 
 
 class EncryptionError(Exception):
@@ -110,11 +115,38 @@ def _split(envelope: str) -> tuple[str, str, str]:
 
 
 @sensitive_variables()
-def encrypt(plaintext: bytes, *, associated_data: bytes) -> str:
-    ring = key_ring()
+def _seal(key_id: str, plaintext: bytes, associated_data: bytes) -> str:
     nonce = os.urandom(NONCE_BYTES)
-    sealed = ring.keys[ring.primary_id].encrypt(nonce, plaintext, associated_data)
-    return f"{ENVELOPE_VERSION}:{ring.primary_id}:{base64.b64encode(nonce + sealed).decode()}"
+    sealed = key_ring().keys[key_id].encrypt(nonce, plaintext, associated_data)
+    return f"{ENVELOPE_VERSION}:{key_id}:{base64.b64encode(nonce + sealed).decode()}"
+
+
+@sensitive_variables()
+def encrypt(plaintext: bytes, *, associated_data: bytes) -> str:
+    return _seal(key_ring().primary_id, plaintext, associated_data)
+
+
+def _key_check_associated_data(key_id: str) -> bytes:
+    # Bound to the key id: a check value copied to another id's row does not open.
+    return f"encryption.keycheck:{key_id}".encode()
+
+
+def seal_key_check(key_id: str) -> str:
+    """The key-check value for a key id of the ring, sealed with that key."""
+    return _seal(key_id, _KEY_CHECK_PLAINTEXT, _key_check_associated_data(key_id))
+
+
+def key_check_opens(key_id: str, envelope: str) -> bool:
+    """Whether the ring's key `key_id` opens the key-check value stored for that id."""
+    try:
+        plaintext = decrypt(
+            envelope,
+            associated_data=_key_check_associated_data(key_id),
+            where=f"the key check of key {key_id!r}",
+        )
+    except DecryptionError:
+        return False
+    return hmac.compare_digest(plaintext, _KEY_CHECK_PLAINTEXT)
 
 
 @sensitive_variables()

@@ -84,6 +84,10 @@ class EncryptedJSONField(models.TextField):
 
     @sensitive_variables()
     def seal(self, instance: models.Model, value: Any) -> Sealed:
+        # Imported on use: model modules import this field before the app registry is ready.
+        from .services import key_check_verify_primary
+
+        key_check_verify_primary()  # never write ciphertext under a wrong key
         plaintext = json.dumps(value, separators=(",", ":"), sort_keys=True).encode()
         return Sealed(crypto.encrypt(plaintext, associated_data=self.associated_data(instance)))
 

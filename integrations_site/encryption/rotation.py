@@ -2,11 +2,11 @@
 
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.db import transaction
 
 from . import crypto
-from .fields import EncryptedJSONField, Sealed
+from .fields import Sealed
+from .stored import Unopenable, encrypted_fields, unopenable
 
 
 @dataclass(frozen=True)
@@ -16,11 +16,12 @@ class RotationResult:
     unchanged: int
 
 
-def _encrypted_fields():
-    for model in apps.get_models():
-        for field in model._meta.concrete_fields:
-            if isinstance(field, EncryptedJSONField):
-                yield model, field
+class RotationBlocked(crypto.DecryptionError):
+    """Stored values the ring cannot open; the rotation rolled back and changed nothing."""
+
+    def __init__(self, failures: list[Unopenable]) -> None:
+        self.failures = failures
+        super().__init__("\n".join(str(failure) for failure in failures))
 
 
 @transaction.atomic
@@ -28,10 +29,12 @@ def rotate_encryption_keys(*, batch_size: int = 500) -> RotationResult:
     """Safe to run twice: the second run finds every value under the primary key already.
 
     Every value is decrypted with its own key (so all old keys must still be configured), then
-    sealed anew under the primary key. Any failure rolls the whole rotation back."""
+    sealed anew under the primary key. Values that don't open are collected, not raised one by
+    one, so RotationBlocked names them all; then the whole rotation rolls back."""
     primary = crypto.key_ring().primary_id
     reencrypted = unchanged = 0
-    for model, field in _encrypted_fields():
+    failures: list[Unopenable] = []
+    for model, field in encrypted_fields():
         rows = model._default_manager.select_for_update().only("pk", field.attname).order_by("pk")
         last_pk = None
         while True:
@@ -44,10 +47,19 @@ def rotate_encryption_keys(*, batch_size: int = 500) -> RotationResult:
                 envelope = field.raw(instance)
                 if envelope is None:
                     continue
-                if crypto.envelope_key_id(envelope) == primary:
+                if envelope.startswith(f"{crypto.ENVELOPE_VERSION}:{primary}:"):
                     unchanged += 1
                     continue
-                resealed: Sealed = field.seal(instance, field.open(instance, envelope))
+                try:
+                    value = field.open(instance, envelope)
+                except (crypto.DecryptionError, ValueError):
+                    failures.append(unopenable(field, instance, envelope))
+                    continue
+                if failures:
+                    continue  # rolled back anyway: only look for more rows to report
+                resealed: Sealed = field.seal(instance, value)
                 model._default_manager.filter(pk=instance.pk).update(**{field.attname: resealed})
                 reencrypted += 1
+    if failures:
+        raise RotationBlocked(failures)
     return RotationResult(key_id=primary, reencrypted=reencrypted, unchanged=unchanged)
