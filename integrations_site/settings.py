@@ -49,6 +49,14 @@ if not DEBUG and not INTEGRATIONS_ENCRYPTION_KEYS:
         "python -c 'import base64,os; print(\"k1:\" + base64.b64encode(os.urandom(32)).decode())'."
     )
 
+# Non-public networks registry connections may reach (integrations/providers/outbound.py), as
+# CIDRs. Public addresses are always allowed; link-local (cloud metadata), unspecified and
+# multicast never. The default lets self-hosted registries on loopback and private ranges work.
+INTEGRATIONS_ALLOWED_NETWORKS = env.list(
+    "INTEGRATIONS_ALLOWED_NETWORKS",
+    default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+)
+
 PLATFORM_NAME = env.str("PLATFORM_NAME", default="Dataloop")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
