@@ -36,3 +36,23 @@ def credentials_rejected(name: str, reason: object) -> str:
 
 def no_integration_for(registry: str) -> str:
     return f"No registry integration for {registry}."
+
+
+# Registry URLs and outbound connections (providers/outbound.py). One message for every refused
+# address, whatever the port, so that the form does not tell what answers where.
+ADDRESS_NOT_ALLOWED = "This address is not allowed for registries."
+REGISTRY_URL_FORM = "Enter the registry's base URL, e.g. https://registry.example.com."
+REGISTRY_URL_PARTS = (
+    "Enter only the scheme, host and port: no user name or password, path, query or fragment."
+)
+REGISTRY_URL_PORT = "Enter a port between 1 and 65535."
+REGISTRY_URL_HTTP = "Use https; plain http is allowed only for a loopback registry."
+TOO_MANY_REDIRECTS = "The registry redirected too many times."
+
+
+def could_not_resolve(host: str) -> str:
+    return f"Could not resolve {host}."
+
+
+def redirect_not_allowed(host: str) -> str:
+    return f"{host} redirects to a URL that is neither https nor http on loopback; not followed."

@@ -317,7 +317,7 @@ def test_link_local_registry_urls_are_refused(admin_http):
         verify_tls="on",
     )
     assert response.status_code == 422
-    assert "resolves to 169.254.169.254, which is not allowed." in response.content.decode()
+    assert "This address is not allowed for registries." in response.content.decode()
     assert not Integration.objects.exists()
 
 

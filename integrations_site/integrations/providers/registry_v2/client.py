@@ -5,25 +5,28 @@ token with its `service` and the `scope` we need, sending the username and passw
 failure is a `RegistryProblem` whose `kind` says what went wrong: unreachable, tls,
 credentials, repository (not found or not allowed), tag. Read-only: GET and HEAD only.
 
-The whole of one check or image lookup is bounded by a deadline, like the AWS checks."""
+The whole of one check or image lookup is bounded by a deadline, like the AWS checks. Every
+connection (the registry, each redirect, the token realm) goes through the outbound policy
+(`..outbound`); redirects are followed here, a bounded number of times, never automatically."""
 
-import ipaddress
 import os
 import re
-import socket
 import tempfile
 import time
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.views.decorators.debug import sensitive_variables
 
+from ... import messages
 from ..base import CHECK_DEADLINE_SECONDS
+from ..outbound import AddressNotAllowed, VettedAdapter, normalize
 
 DEADLINE_SECONDS = CHECK_DEADLINE_SECONDS
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 5.0
+MAX_REDIRECTS = 5
 MANIFEST_TYPES = ", ".join(
     [
         "application/vnd.oci.image.index.v1+json",
@@ -33,34 +36,21 @@ MANIFEST_TYPES = ", ".join(
     ]
 )
 _CHALLENGE = re.compile(r'(\w+)="([^"]*)"')
-# Never sent a request, whatever a registry URL or a token realm says: link-local addresses
-# (cloud instance metadata lives at 169.254.169.254) and the unspecified address.
-BLOCKED_NETWORKS = [
-    ipaddress.ip_network(net)
-    for net in ("169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "0.0.0.0/32", "::/128")
-]
 
 
 def is_loopback(host: str) -> bool:
+    """Whether `host` names loopback literally (plain http is allowed only there)."""
     if host == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return normalize(host.strip("[]")).is_loopback
     except ValueError:
         return False
 
 
-def blocked_address(host: str) -> str | None:
-    """The first address of `host` that is in a blocked network, if any."""
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
-        return None  # unresolvable: the request itself will fail as unreachable
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
-        if any(address in network for network in BLOCKED_NETWORKS):
-            return str(address)
-    return None
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.hostname or "", parts.port
 
 
 @dataclass(frozen=True)
@@ -90,6 +80,10 @@ class RegistryClient:
         self.login = login
         self.end = time.monotonic() + deadline
         self.session = requests.Session()
+        # No proxies or ~/.netrc from the environment: a proxy would connect past the policy.
+        self.session.trust_env = False
+        self.session.mount("http://", VettedAdapter())
+        self.session.mount("https://", VettedAdapter())
         self.session.headers["User-Agent"] = "integrations-site"
         self._ca_file: str | None = None
         # Passed with every request: a session-level value would lose to REQUESTS_CA_BUNDLE.
@@ -118,22 +112,48 @@ class RegistryClient:
             raise RegistryProblem("unreachable", f"Could not reach {self.login.host} in time.")
         return (min(CONNECT_TIMEOUT, remaining * 0.4), min(READ_TIMEOUT, remaining * 0.6))
 
-    def _send(self, method: str, url: str, **kwargs) -> requests.Response:
-        host = urlsplit(url).hostname or ""
-        blocked = blocked_address(host)
-        if blocked:
-            raise RegistryProblem("blocked", f"{host} resolves to {blocked}, which is not allowed.")
+    @sensitive_variables()
+    def _send(
+        self, method: str, url: str, *, headers: dict | None = None, auth=None, params=None
+    ) -> requests.Response:
+        """One request, following redirects ourselves: each hop's address is checked when its
+        connection opens, plain http stays on loopback, credentials stay with their origin."""
+        headers = dict(headers or {})
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self._send_once(method, url, headers=headers, auth=auth, params=params)
+            if not response.is_redirect:
+                return response
+            response.close()
+            target = urljoin(url, response.headers["Location"])
+            parts = urlsplit(target)
+            if parts.scheme not in ("http", "https") or (
+                parts.scheme == "http" and not is_loopback(parts.hostname or "")
+            ):
+                raise RegistryProblem("blocked", messages.redirect_not_allowed(self.login.host))
+            if _origin(target) != _origin(url):
+                auth = None
+                headers.pop("Authorization", None)
+            if response.status_code == 303 and method != "HEAD":
+                method = "GET"
+            url, params = target, None  # the Location carries its own query
+        raise RegistryProblem("unreachable", messages.TOO_MANY_REDIRECTS)
+
+    @sensitive_variables()
+    def _send_once(self, method: str, url: str, **kwargs) -> requests.Response:
         try:
             response = self.session.request(
                 method,
                 url,
                 timeout=self._timeout(),
-                allow_redirects=True,
+                allow_redirects=False,
                 verify=self._verify,
                 **kwargs,
             )
             self.answered = True
             return response
+        except AddressNotAllowed:
+            # The same words whatever the address or port: no map of what answers where.
+            raise RegistryProblem("blocked", messages.ADDRESS_NOT_ALLOWED) from None
         except requests.exceptions.SSLError as error:
             reason = str(error.args[0]) if error.args else "TLS handshake failed"
             detail = "certificate not trusted" if "CERTIFICATE_VERIFY_FAILED" in reason else reason
@@ -196,7 +216,7 @@ class RegistryClient:
         challenge = dict(_CHALLENGE.findall(header))
         if scheme == "bearer" and challenge.get("realm"):
             token = self._token(challenge, scope or challenge.get("scope", ""))
-            headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {token}"}
+            headers = {**(kwargs.pop("headers", None) or {}), "Authorization": f"Bearer {token}"}
             return self._send(method, url, headers=headers, **kwargs)
         if scheme == "basic":
             return self._send(
