@@ -1,22 +1,46 @@
 """What every API router shares: strict input schemas, the error schemas and the scoping of
 a call to one of the caller's organizations."""
 
+from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
 from integrations_site.organizations.access import ORGANIZATION_NOT_FOUND, membership_in
 from integrations_site.organizations.models import Membership
+from integrations_site.validation import NOT_STORABLE, storable
 
 from .auth import RUNTIME_ONLY_PULLS
 from .models import ApiToken
 
 
 class Strict(Schema):
+    """Every API input: unknown fields and text no database can store (NUL, lone surrogates,
+    anywhere in the body, nested values included) are field errors, never a 500."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        if not _all_storable(value):
+            raise ValueError(NOT_STORABLE)
+        return value
+
+
+def _all_storable(value: Any) -> bool:
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, dict):
+        return all(_all_storable(k) and _all_storable(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_all_storable(item) for item in value)
+    if isinstance(value, Schema):
+        return True  # validated by its own class
+    return True
 
 
 class ErrorDetail(Schema):

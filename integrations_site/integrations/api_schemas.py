@@ -11,12 +11,13 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.views.decorators.debug import sensitive_variables
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from integrations_site.api.common import Strict
 from integrations_site.api.errors import ApiError
 
 from . import messages
+from .images import validate_repository
 from .models import Integration, IntegrationType
 from .providers import Provider, providers_for
 
@@ -82,7 +83,12 @@ class CheckOut(Schema):
 
 
 class CheckIn(Strict):
-    repository: str = ""
+    repository: str = Field(default="", description="Optional: also check read access to it.")
+
+    @field_validator("repository")
+    @classmethod
+    def _repository(cls, value: str) -> str:
+        return validate_repository(value.strip()) if value.strip() else ""
 
 
 class RegistryAuth(Schema):

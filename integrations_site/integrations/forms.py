@@ -5,6 +5,7 @@ from django.urls import reverse
 from integrations_site.organizations.models import Organization
 
 from . import services
+from .images import validate_repository
 from .models import IntegrationType
 from .providers import Provider, get_provider, providers_for
 
@@ -79,6 +80,15 @@ class IntegrationForm(forms.Form):
             )
         except ValidationError as error:
             raise ValidationError(error.error_dict["name"]) from None
+
+    def clean_check_repository(self) -> str:
+        repository = self.cleaned_data["check_repository"].strip()
+        if repository:
+            try:
+                validate_repository(repository)
+            except ValueError as error:
+                raise ValidationError(str(error), code="invalid") from None
+        return repository
 
     @property
     def has_errors(self) -> bool:

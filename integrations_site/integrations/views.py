@@ -10,6 +10,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from integrations_site.organizations.access import membership_required
 from integrations_site.organizations.scoping import get_object_in_org_or_404
+from integrations_site.validation import storable
 
 from . import messages as texts
 from . import services
@@ -22,7 +23,8 @@ DELETE_TEMPLATE = "integrations/integration_confirm_delete.html"
 
 
 def _list_context(request: HttpRequest) -> dict:
-    query = request.GET.get("q", "").strip()
+    # Characters no database stores (NUL) can match nothing: drop them rather than fail.
+    query = "".join(ch for ch in request.GET.get("q", "") if storable(ch)).strip()
     integrations = (
         Integration.objects.for_organization(request.membership.organization)
         .name_contains(query)
