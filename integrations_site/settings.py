@@ -2,6 +2,7 @@
 environment (or a `.env` file beside manage.py); `.env.example` documents each variable."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "axes",
     "integrations_site.organizations",
     "integrations_site.encryption",
     "integrations_site.integrations",
@@ -91,6 +93,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "integrations_site.urls"
@@ -120,6 +124,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Pull credentials are cached here (sealed); local memory unless e.g. redis://… is given.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://integrations")}
+
+# Axes first: it refuses a locked-out username or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -172,6 +182,26 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
+
+# --- Throttling: sign-in (django-axes) and failed API tokens ----------------------------------
+# The client address is REMOTE_ADDR. Behind a reverse proxy, name the header the proxy itself
+# sets (e.g. X-Real-IP, or X-Forwarded-For whose right-most entry the proxy adds); otherwise
+# every client looks like the proxy. Never set it without such a proxy: clients could forge it.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
+AXES_CLIENT_IP_CALLABLE = "integrations_site.api.throttling.client_address"
+# Attempts live in the database (axes' default handler), so every process sees the same counts.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+# Each on its own: many users tried from one address, or one user tried from many addresses.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Off by default: axes' reset deletes every attempt from the signing-in address too, so anyone
+# with an account could guess another user's password forever between sign-ins of their own.
+# Failures age out after the cool-off either way.
+AXES_RESET_ON_SUCCESS = env.bool("AXES_RESET_ON_SUCCESS", default=False)
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Failed bearer-token lookups per client address, counted in the (shared) cache.
+API_TOKEN_FAILURE_LIMIT = env.int("API_TOKEN_FAILURE_LIMIT", default=20)
+API_TOKEN_FAILURE_WINDOW = env.int("API_TOKEN_FAILURE_WINDOW_SECONDS", default=300)
 
 # --- Logging: every handler passes through the secret mask -----------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

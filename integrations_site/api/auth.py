@@ -10,13 +10,17 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from .models import ApiToken
+from .throttling import bearer_failure_record, bearer_failures_check
 
 RUNTIME_ONLY_PULLS = "Runtime tokens may only fetch registry pull credentials."
 
 
 def _token(request: HttpRequest, raw: str) -> ApiToken | None:
+    # Guessing tokens is throttled per client address (429); a valid token waits out the window too.
+    bearer_failures_check(request)
     token = ApiToken.objects.active().matching(raw).select_related("user", "organization").first()
     if token is None:
+        bearer_failure_record(request)
         return None
     token.touch()
     # A runtime token acts as nobody: it has no user, and no user's role.

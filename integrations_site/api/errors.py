@@ -51,7 +51,7 @@ class ApiError(Exception):
         self.code = code or default_code
         self.message = message or default_message
         self.fields = fields or {}
-        # Seconds, sent as the Retry-After header (with 429 and 503).
+        # Seconds, sent as the Retry-After header (a 429 says when to come back).
         self.retry_after = retry_after
         super().__init__(self.message)
 
