@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
@@ -108,7 +109,10 @@ def service_manifests_download(request: HttpRequest, pk) -> HttpResponse:
         messages.error(request, f"Could not mint pull credentials: {error}")
         return redirect(service_url(service))
     response = HttpResponse(text, content_type="application/yaml")
-    response["Content-Disposition"] = f'attachment; filename="{service.name}-k8s.yaml"'
+    # The file name is a slug of the service name: no quote or line break reaches the header.
+    response["Content-Disposition"] = (
+        f'attachment; filename="{slugify(service.name) or "service"}-k8s.yaml"'
+    )
     response["Cache-Control"] = "no-store"
     return response
 

@@ -6,7 +6,9 @@ from .models import Organization
 
 
 def organizations(request: HttpRequest) -> dict:
-    membership = current_membership(request)
+    # Error pages can render before authentication ran (e.g. a 400 for a bad Host header):
+    # then there is no user to ask about.
+    membership = current_membership(request) if hasattr(request, "user") else None
     return {
         "PLATFORM_NAME": settings.PLATFORM_NAME,
         "current_membership": membership,
