@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from integrations_site.organizations.access import current_membership, membership_required
+from integrations_site.validation import clean_name as validate_name
 
 from . import services
 from .models import ApiToken
@@ -31,6 +32,9 @@ class TokenForm(forms.Form):
         required=False,
         initial="365",
     )
+
+    def clean_name(self) -> str:
+        return validate_name(self.cleaned_data["name"], max_length=100)
 
 
 def _context(request: HttpRequest, **extra) -> dict:

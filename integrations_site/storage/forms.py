@@ -5,10 +5,13 @@ from django.core.exceptions import ValidationError
 
 from integrations_site.integrations.models import Integration, IntegrationType
 from integrations_site.organizations.models import Organization
+from integrations_site.validation import clean_name as validate_name
 
 from . import s3
 from .messages import NAME_TAKEN, REGISTRY_REFUSED, UNREACHABLE
 from .models import StorageDriver
+
+NAME_MAX_LENGTH = StorageDriver._meta.get_field("name").max_length
 
 
 def _uuid(value) -> uuid.UUID | None:
@@ -97,7 +100,7 @@ class StorageDriverForm(forms.Form):
         return self.fields["integration"].queryset.exists()
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
+        name = validate_name(self.cleaned_data["name"], max_length=NAME_MAX_LENGTH)
         taken = StorageDriver.objects.for_organization(self.organization).filter(name__iexact=name)
         if taken.exists():
             raise ValidationError(NAME_TAKEN, code="name_taken")

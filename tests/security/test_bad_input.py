@@ -114,3 +114,14 @@ def test_a_quote_or_line_break_in_a_service_name_stays_out_of_the_header(admin_h
     response = admin_http.get(f"/services/{service.pk}/manifests.yaml")
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="weird-name-k8s.yaml"'
+
+
+@pytest.mark.parametrize("name", ["   ", "two\r\nlines", "x" * 101], ids=repr)
+def test_driver_and_token_names_are_field_errors(admin_http, name):
+    from integrations_site.api.models import ApiToken
+
+    response = admin_http.post("/tokens/new/", {"name": name})
+    assert response.status_code == 422 and not ApiToken.objects.exists()
+    response = admin_http.post("/storage-drivers/new/", {"name": name, "bucket": "acme-data"})
+    assert response.status_code in (200, 422)
+    assert 'id="id_name_error_' in response.content.decode()
