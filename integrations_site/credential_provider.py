@@ -13,7 +13,7 @@ fresh credentials and a deleted integration gives none at the next pod start.
 Configuration, from the environment (kubelet passes `env` from its config) or a JSON file named
 by INTEGRATIONS_CREDENTIAL_PROVIDER_CONFIG with the same keys in lower case:
   INTEGRATIONS_BASE_URL   e.g. https://integrations.example.com
-  INTEGRATIONS_TOKEN      a runtime API token (createapitoken USER --runtime)
+  INTEGRATIONS_TOKEN      the organization's runtime token (createapitoken ADMIN --runtime ORG)
   INTEGRATIONS_ORG_ID     the organization whose integrations serve this cluster
   INTEGRATIONS_CACHE_SECONDS  how long kubelet may reuse the answer (default 0: ask every pull)
 
