@@ -120,6 +120,26 @@ ASGI_APPLICATION = "integrations_site.asgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Bounded waits on the database; options given in DATABASE_URL (?key=value) win over these.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A frozen server fails the request instead of hanging it for minutes.
+    _statement_timeout_ms = 1000 * env.int("DATABASE_STATEMENT_TIMEOUT_SECONDS", default=30)
+    _database_options = {
+        "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT_SECONDS", default=5),
+        "options": f"-c statement_timeout={_statement_timeout_ms}",
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent writers queue instead of failing with "database is locked": WAL lets readers
+    # go on beside a writer, IMMEDIATE takes the write lock at BEGIN (a read-then-write
+    # transaction can't deadlock on upgrading its lock), and a writer waits up to `timeout` s.
+    _database_options = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env.int("DATABASE_SQLITE_BUSY_TIMEOUT_SECONDS", default=20),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    _database_options = {}
+DATABASES["default"]["OPTIONS"] = {**_database_options, **DATABASES["default"].get("OPTIONS", {})}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Pull credentials are cached here (sealed); local memory unless e.g. redis://… is given.
@@ -224,3 +244,10 @@ LOGGING = {
 }
 
 INTEGRATIONS_PAGE_SIZE = 50
+
+# --- Bounded time -----------------------------------------------------------------------------
+# No request waits longer than this for registries and cloud APIs (a pipeline install, a reload
+# of many services): what has not answered by then is recorded as "not checked yet".
+OUTBOUND_REQUEST_DEADLINE_SECONDS = env.float("OUTBOUND_REQUEST_DEADLINE_SECONDS", default=15.0)
+# The most nodes one pipeline may have (the form and the API refuse more).
+PIPELINE_MAX_NODES = env.int("PIPELINE_MAX_NODES", default=50)

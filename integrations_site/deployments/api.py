@@ -3,6 +3,7 @@
 from datetime import datetime
 from uuid import UUID
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -14,7 +15,12 @@ from integrations_site.integrations.images import parse_image
 from integrations_site.organizations.scoping import get_object_in_org_or_404
 
 from . import services
-from .messages import NODE_NAMES_NOT_UNIQUE, PIPELINE_NAME_TAKEN, SERVICE_NAME_TAKEN
+from .messages import (
+    NODE_NAMES_NOT_UNIQUE,
+    PIPELINE_NAME_TAKEN,
+    SERVICE_NAME_TAKEN,
+    too_many_nodes,
+)
 from .models import Pipeline, PipelineNode, Service
 
 router = Router(tags=["services and pipelines"])
@@ -149,6 +155,9 @@ def pipelines_list(request: HttpRequest, org_id: UUID):
 @router.post("/orgs/{org_id}/pipelines", response={201: PipelineOut, **ERRORS})
 def pipelines_create(request: HttpRequest, org_id: UUID, payload: PipelineCreate):
     membership = membership_for(request, org_id, admin=True)
+    if len(payload.nodes) > settings.PIPELINE_MAX_NODES:
+        message = too_many_nodes(settings.PIPELINE_MAX_NODES, len(payload.nodes))
+        raise ApiError(400, message, fields={"nodes": [message]})
     names = [node.name for node in payload.nodes]
     if len(set(names)) != len(names):
         raise ApiError(400, NODE_NAMES_NOT_UNIQUE, fields={"nodes": ["Duplicate names."]})
@@ -175,6 +184,8 @@ def pipelines_get(request: HttpRequest, org_id: UUID, pipeline_id: UUID):
     "/orgs/{org_id}/pipelines/{pipeline_id}/install", response={200: PipelineOut, **ERRORS}
 )
 def pipelines_install(request: HttpRequest, org_id: UUID, pipeline_id: UUID):
-    pipeline = _pipeline(membership_for(request, org_id, admin=True), pipeline_id)
+    membership = membership_for(request, org_id, admin=True)
+    pipeline = _pipeline(membership, pipeline_id)
     services.pipeline_install(pipeline=pipeline, user=request.user)
-    return _pipeline_out(Pipeline.objects.prefetch_related("nodes").get(pk=pipeline.pk))
+    # Read again (a 404 if deleted meanwhile, never a 500): the nodes' new states.
+    return _pipeline_out(_pipeline(membership, pipeline_id))

@@ -1,10 +1,11 @@
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from integrations_site.integrations.images import parse_image
 from integrations_site.organizations.models import Organization
 
-from .messages import PIPELINE_NAME_TAKEN
+from .messages import PIPELINE_NAME_TAKEN, too_many_nodes
 from .models import Pipeline
 
 IMAGE_HELP = "e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/models/detector:1.4"
@@ -59,8 +60,13 @@ class PipelineForm(forms.Form):
         return name
 
     def clean_nodes(self) -> list[tuple[str, str]]:
+        lines = self.cleaned_data["nodes"].splitlines()
+        # Counted before anything else: every node is a registry lookup at install.
+        given = sum(1 for line in lines if line.strip())
+        if given > settings.PIPELINE_MAX_NODES:
+            raise ValidationError(too_many_nodes(settings.PIPELINE_MAX_NODES, given))
         nodes: list[tuple[str, str]] = []
-        for number, line in enumerate(self.cleaned_data["nodes"].splitlines(), start=1):
+        for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             parts = line.split()

@@ -1,17 +1,30 @@
-"""Deploy, restart and install. The registry is asked outside any transaction; each outcome is
-then recorded atomically on the service or node, with a Rollout row for the history."""
+"""Deploy, restart and install. The registry is asked outside any transaction (in parallel and
+within one deadline, see runtime.py); each outcome is then recorded atomically on the service or
+node, with a Rollout row for the history.
+
+A service or node can be deleted (with its organization or pipeline) while its registry is
+asked: recording then locks the rows first and leaves out the ones that are gone, and a
+request about one object that is gone answers "not found" instead of writing it back."""
+
+from collections.abc import Sequence
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 
 from integrations_site.integrations.images import parse_image
 from integrations_site.organizations.models import Organization
+from integrations_site.organizations.scoping import not_found_message
 
 from .messages import PIPELINE_NAME_TAKEN, SERVICE_NAME_TAKEN, revoked_reason
 from .models import Pipeline, PipelineNode, Rollout, RunStatus, Service
-from .runtime import Outcome, roll_out_image
+from .runtime import Outcome, RolloutKey, roll_out_images
+
+# What a rollout writes on its target; nothing else, so a concurrent change of the image or
+# name is not overwritten with what this request read earlier.
+ROLLOUT_FIELDS = ["status", "status_reason", "last_deployed_at", "revoked_integration"]
 
 
 def _registry_of(image: str) -> str:
@@ -21,35 +34,88 @@ def _registry_of(image: str) -> str:
         return ""
 
 
+def _key(target: Service | PipelineNode) -> RolloutKey:
+    return (target.runner_image, target.revoked_integration)
+
+
+def _still_there(model: type[Service] | type[PipelineNode], targets: Sequence) -> dict:
+    """Lock the targets' rows until the transaction ends. Those that still exist (a deleted
+    one must not be written back), by primary key, with their revoked_integration now."""
+    return dict(
+        model.objects.select_for_update(of=("self",))
+        .filter(pk__in=[target.pk for target in targets])
+        .values_list("pk", "revoked_integration")
+    )
+
+
 @transaction.atomic
 def _record(
-    target: Service | PipelineNode, action: str, outcome: Outcome, user: AbstractBaseUser | None
-) -> None:
-    target.status = outcome.status
-    target.status_reason = outcome.reason
-    target.last_deployed_at = timezone.now()
-    if outcome.status == RunStatus.RUNNING:
-        target.revoked_integration = ""
-    target.save()
-    Rollout.objects.create(
-        service=target if isinstance(target, Service) else None,
-        node=target if isinstance(target, PipelineNode) else None,
-        action=action,
-        image=target.runner_image,
-        status=outcome.status,
-        reason=outcome.reason,
-        integration_name=outcome.integration_name,
-        created_by=user,
-    )
+    targets: Sequence[Service | PipelineNode],
+    action: str,
+    outcomes: dict[RolloutKey, Outcome],
+    user: AbstractBaseUser | None,
+) -> list[Service | PipelineNode]:
+    """Write each target's outcome with its Rollout row; returns the targets written."""
+    if not targets:
+        return []
+    model = type(targets[0])
+    present = _still_there(model, targets)
+    fields = [*ROLLOUT_FIELDS, "updated_at"] if model is Service else ROLLOUT_FIELDS
+    written = []
+    for target in targets:
+        if target.pk not in present:
+            continue
+        outcome = outcomes[_key(target)]
+        revoked_meanwhile = present[target.pk]
+        if revoked_meanwhile and revoked_meanwhile != target.revoked_integration:
+            # Its integration was deleted while the registry was asked: that answer is void.
+            outcome = Outcome(RunStatus.IMAGE_PULL_BACK_OFF, revoked_reason(revoked_meanwhile))
+            target.revoked_integration = revoked_meanwhile
+        target.status = outcome.status
+        target.status_reason = outcome.reason
+        target.last_deployed_at = timezone.now()
+        if outcome.status == RunStatus.RUNNING:
+            target.revoked_integration = ""
+        target.save(update_fields=fields)
+        Rollout.objects.create(
+            service=target if isinstance(target, Service) else None,
+            node=target if isinstance(target, PipelineNode) else None,
+            action=action,
+            image=target.runner_image,
+            status=outcome.status,
+            reason=outcome.reason,
+            integration_name=outcome.integration_name,
+            created_by=user,
+        )
+        written.append(target)
+    return written
 
 
 def _roll_out(
+    targets: Sequence[Service | PipelineNode],
+    organization: Organization,
+    action: str,
+    user: AbstractBaseUser | None,
+) -> list[Service | PipelineNode]:
+    if targets:
+        # The revocation state as of now (the caller's instances may be older): _record tells
+        # a revocation during the registry calls apart from one before them.
+        revoked = dict(
+            type(targets[0])
+            .objects.filter(pk__in=[target.pk for target in targets])
+            .values_list("pk", "revoked_integration")
+        )
+        for target in targets:
+            target.revoked_integration = revoked.get(target.pk, target.revoked_integration)
+    outcomes = roll_out_images(organization, [_key(target) for target in targets])
+    return _record(targets, action, outcomes, user)
+
+
+def _roll_out_one(
     target: Service | PipelineNode, organization: Organization, action: str, user
 ) -> None:
-    outcome = roll_out_image(
-        organization, target.runner_image, revoked_integration=target.revoked_integration
-    )
-    _record(target, action, outcome, user)
+    if not _roll_out([target], organization, action, user):
+        raise Http404(not_found_message(type(target)))
 
 
 def service_deploy(
@@ -68,15 +134,20 @@ def service_deploy(
     service.registry = _registry_of(runner_image)
     try:
         with transaction.atomic():
-            service.save()
+            if service._state.adding:
+                service.save()
+            elif _still_there(Service, [service]):
+                service.save(update_fields=["runner_image", "registry", "updated_at"])
+            else:  # deleted since it was read: a save would silently insert it again
+                raise Http404(not_found_message(Service))
     except IntegrityError:
         raise ValidationError({"name": SERVICE_NAME_TAKEN}) from None
-    _roll_out(service, organization, action, user)
+    _roll_out_one(service, organization, action, user)
     return service
 
 
 def service_restart(*, service: Service, user: AbstractBaseUser | None) -> Service:
-    _roll_out(service, service.organization, Rollout.Action.RESTART, user)
+    _roll_out_one(service, service.organization, Rollout.Action.RESTART, user)
     return service
 
 
@@ -110,16 +181,17 @@ def pipeline_create(
 
 
 def pipeline_install(*, pipeline: Pipeline, user: AbstractBaseUser | None) -> list[PipelineNode]:
-    """Deploy every node; one failing node does not stop or hide the others."""
+    """Deploy every node; one failing (or unanswered) node does not stop or hide the others."""
     nodes = list(pipeline.nodes.all())
-    for node in nodes:
-        _roll_out(node, pipeline.organization, Rollout.Action.INSTALL, user)
-    Pipeline.objects.filter(pk=pipeline.pk).update(last_installed_at=timezone.now())
+    installed = _roll_out(nodes, pipeline.organization, Rollout.Action.INSTALL, user)
+    updated = Pipeline.objects.filter(pk=pipeline.pk).update(last_installed_at=timezone.now())
+    if not updated or not installed:
+        raise Http404(not_found_message(Pipeline))
     return nodes
 
 
 def pipeline_node_restart(*, node: PipelineNode, user: AbstractBaseUser | None) -> PipelineNode:
-    _roll_out(node, node.pipeline.organization, Rollout.Action.RESTART, user)
+    _roll_out_one(node, node.pipeline.organization, Rollout.Action.RESTART, user)
     return node
 
 
@@ -147,7 +219,8 @@ def registry_access_revoke(
         Service.objects.for_organization(organization),
         PipelineNode.objects.for_organization(organization),
     ):
-        targets = list(queryset.using_registry(registry))
+        # Locked: a row deleted meanwhile is not listed, and none can go before the commit.
+        targets = list(queryset.using_registry(registry).select_for_update(of=("self",)))
         for target in targets:
             target.status = RunStatus.REVOKED
             target.status_reason = reason
@@ -169,7 +242,7 @@ def registry_access_revoke(
 def services_restart_for_registry(
     *, organization: Organization, registry: str, user: AbstractBaseUser | None
 ) -> list[Service]:
+    """Restart every service of `registry` together: each image is checked once, in parallel,
+    within the deadline. Services deleted meanwhile are left out."""
     services = list(Service.objects.for_organization(organization).using_registry(registry))
-    for service in services:
-        service_restart(service=service, user=user)
-    return services
+    return _roll_out(services, organization, Rollout.Action.RESTART, user)

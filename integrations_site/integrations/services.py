@@ -9,10 +9,12 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from integrations_site.organizations.models import Organization
+from integrations_site.organizations.scoping import not_found_message
 
 from . import hooks, messages
 from .models import Integration, IntegrationStatus
@@ -94,6 +96,14 @@ def _apply_credentials(integration: Integration, provider: Provider, credentials
     integration.credentials = provider.credentials(credentials)
 
 
+def _lock_or_404(integration: Integration) -> None:
+    """Lock the row until the transaction ends, or Http404 if it was deleted since it was
+    read: a save would then fail ("did not affect any rows") or, without update_fields,
+    silently insert the deleted integration again."""
+    if not Integration.objects.select_for_update().filter(pk=integration.pk).exists():
+        raise Http404(not_found_message(Integration))
+
+
 def _save_unique(integration: Integration, **save_kwargs) -> None:
     """Save; a name taken meanwhile (a race past the form's check) becomes a field error."""
     try:
@@ -153,6 +163,7 @@ def integration_update(
 
     New credentials get a new credentials version, so cached pull credentials of the old ones
     are never served again; they are purged too."""
+    _lock_or_404(integration)
     if name is not None:
         integration.name = name
     if credentials is not None:
@@ -229,6 +240,7 @@ def integration_update_checked(
 
 @transaction.atomic
 def integration_record_check(*, integration: Integration, result: CheckResult) -> Integration:
+    _lock_or_404(integration)
     _apply_check(integration, result)
     integration.save(update_fields=["status", "status_reason", "checked_at", "updated_at"])
     return integration
@@ -242,12 +254,17 @@ def integration_registry_dependants(*, integration: Integration) -> dict[str, li
     return hooks.registry_dependants(organization=integration.organization, registry=registry)
 
 
+@sensitive_variables()
 def integration_check(*, integration: Integration, repository: str = "") -> CheckResult:
     """Check the stored credentials now (network, outside any transaction) and record it."""
     provider = get_provider(integration.provider)
     if provider is None:
         raise LookupError(f"Unknown provider {integration.provider!r}.")
-    result = provider.check(integration.credentials, repository=repository)
+    try:
+        credentials = integration.credentials  # often deferred: read now, and it may be gone
+    except Integration.DoesNotExist:
+        raise Http404(not_found_message(Integration)) from None
+    result = provider.check(credentials, repository=repository)
     integration_record_check(integration=integration, result=result)
     return result
 
@@ -262,7 +279,9 @@ def integration_delete(*, integration: Integration) -> None:
     registry = integration.registry_host
     try:
         with transaction.atomic():
-            Integration.objects.filter(pk=integration.pk).delete()
+            deleted, _ = Integration.objects.filter(pk=integration.pk).delete()
+            if not deleted:  # a concurrent delete came first; its hooks ran there
+                raise Http404(not_found_message(Integration))
             # Another integration may serve the same registry; then nothing loses access.
             if (
                 registry
