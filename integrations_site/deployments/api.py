@@ -13,6 +13,7 @@ from integrations_site.api.common import ERRORS, Strict, membership_for
 from integrations_site.api.errors import ApiError
 from integrations_site.integrations.images import parse_image
 from integrations_site.organizations.scoping import get_object_in_org_or_404
+from integrations_site.validation import clean_name as validate_name
 
 from . import services
 from .messages import (
@@ -93,6 +94,13 @@ def _pipeline_out(pipeline: Pipeline) -> dict:
     }
 
 
+def _name(field: str, value: str) -> str:
+    try:
+        return validate_name(value, max_length=100)
+    except ValidationError as error:
+        raise ApiError(400, error.message, fields={field: [error.message]}) from None
+
+
 def _check_image(field: str, image: str) -> None:
     try:
         parse_image(image)
@@ -121,11 +129,12 @@ def services_list(request: HttpRequest, org_id: UUID):
 )
 def services_deploy(request: HttpRequest, org_id: UUID, payload: ServiceDeploy):
     membership = membership_for(request, org_id, admin=True)
+    name = _name("name", payload.name)
     _check_image("runnerImage", payload.runnerImage)
     try:
         service = services.service_deploy(
             organization=membership.organization,
-            name=payload.name.strip(),
+            name=name,
             runner_image=payload.runnerImage.strip(),
             user=request.user,
         )
@@ -158,7 +167,8 @@ def pipelines_create(request: HttpRequest, org_id: UUID, payload: PipelineCreate
     if len(payload.nodes) > settings.PIPELINE_MAX_NODES:
         message = too_many_nodes(settings.PIPELINE_MAX_NODES, len(payload.nodes))
         raise ApiError(400, message, fields={"nodes": [message]})
-    names = [node.name for node in payload.nodes]
+    name = _name("name", payload.name)
+    names = [_name(f"nodes.{i}.name", node.name) for i, node in enumerate(payload.nodes)]
     if len(set(names)) != len(names):
         raise ApiError(400, NODE_NAMES_NOT_UNIQUE, fields={"nodes": ["Duplicate names."]})
     for index, node in enumerate(payload.nodes):
@@ -166,8 +176,11 @@ def pipelines_create(request: HttpRequest, org_id: UUID, payload: PipelineCreate
     try:
         pipeline = services.pipeline_create(
             organization=membership.organization,
-            name=payload.name.strip(),
-            nodes=[(node.name, node.runnerImage.strip()) for node in payload.nodes],
+            name=name,
+            nodes=[
+                (node_name, node.runnerImage.strip())
+                for node_name, node in zip(names, payload.nodes, strict=True)
+            ],
             user=request.user,
         )
     except ValidationError:

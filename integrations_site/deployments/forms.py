@@ -4,9 +4,12 @@ from django.core.exceptions import ValidationError
 
 from integrations_site.integrations.images import parse_image
 from integrations_site.organizations.models import Organization
+from integrations_site.validation import clean_name as validate_name
 
 from .messages import PIPELINE_NAME_TAKEN, too_many_nodes
 from .models import Pipeline
+
+NAME_MAX_LENGTH = Pipeline._meta.get_field("name").max_length
 
 IMAGE_HELP = "e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/models/detector:1.4"
 
@@ -14,9 +17,9 @@ IMAGE_HELP = "e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/models/detector:
 def _clean_image(value: str) -> str:
     try:
         parse_image(value)
-    except ValueError:
-        raise ValidationError(f"Enter an image reference, {IMAGE_HELP}.") from None
-    return value
+    except ValueError as error:
+        raise ValidationError(f"Enter an image reference, {IMAGE_HELP}. {error}") from None
+    return value.strip()
 
 
 class ServiceForm(forms.Form):
@@ -29,6 +32,9 @@ class ServiceForm(forms.Form):
         help_text=f"The Docker image to run, {IMAGE_HELP}.",
         widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
     )
+
+    def clean_name(self) -> str:
+        return validate_name(self.cleaned_data["name"], max_length=NAME_MAX_LENGTH)
 
     def clean_runner_image(self) -> str:
         return _clean_image(self.cleaned_data["runner_image"])
@@ -54,7 +60,7 @@ class PipelineForm(forms.Form):
         self.organization = organization
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"]
+        name = validate_name(self.cleaned_data["name"], max_length=NAME_MAX_LENGTH)
         if Pipeline.objects.for_organization(self.organization).filter(name__iexact=name).exists():
             raise ValidationError(PIPELINE_NAME_TAKEN)
         return name
@@ -74,6 +80,10 @@ class PipelineForm(forms.Form):
                 raise ValidationError(f"Line {number}: write the node name, a space, the image.")
             name, image = parts
             try:
+                name = validate_name(name, max_length=NAME_MAX_LENGTH)
+            except ValidationError as error:
+                raise ValidationError(f"Line {number}: {error.message}") from None
+            try:
                 _clean_image(image)
             except ValidationError:
                 raise ValidationError(
@@ -81,7 +91,7 @@ class PipelineForm(forms.Form):
                 ) from None
             if name in {existing for existing, _ in nodes}:
                 raise ValidationError(f"Line {number}: node {name!r} appears twice.")
-            nodes.append((name[:100], image))
+            nodes.append((name, image))
         if not nodes:
             raise ValidationError("Add at least one node.")
         return nodes

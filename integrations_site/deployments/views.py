@@ -177,7 +177,8 @@ def pipeline_install(request: HttpRequest, pk) -> HttpResponse:
     if request.POST.get("next") == "list":
         return redirect("deployments:pipelines")
     if request.htmx:
-        pipeline.refresh_from_db()
+        # Deleted meanwhile by another request: a 404, like any other missing pipeline.
+        pipeline = _pipeline(request, pk)
         context = {"pipeline": pipeline, "nodes": nodes, "can_manage": True}
         response = render(request, f"{PIPELINE_TEMPLATE}#nodes-panel", context)
         return retarget(reswap(response, "outerHTML"), "#nodes-panel")

@@ -15,6 +15,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from integrations_site.organizations.models import Organization
 from integrations_site.organizations.scoping import not_found_message
+from integrations_site.validation import clean_name
 
 from . import hooks, messages
 from .models import Integration, IntegrationStatus
@@ -44,21 +45,13 @@ class CreateOutcome:
 def integration_name_clean(
     *, organization: Organization, name: str, exclude: Integration | None = None
 ) -> str:
-    """The name as stored, or a ValidationError on "name": blank, too long or taken (names
-    are unique per organization, ignoring case). The one place that rule is written."""
-    name = name.strip()
-    if not name:
-        raise ValidationError({"name": ValidationError("This field is required.", code="required")})
-    if len(name) > NAME_MAX_LENGTH:
-        raise ValidationError(
-            {
-                "name": ValidationError(
-                    f"Ensure this value has at most {NAME_MAX_LENGTH} characters "
-                    f"(it has {len(name)}).",
-                    code="max_length",
-                )
-            }
-        )
+    """The name as stored, or a ValidationError on "name": not a valid name (validation.py)
+    or taken (names are unique per organization, ignoring case). The one place that rule is
+    written."""
+    try:
+        name = clean_name(name, max_length=NAME_MAX_LENGTH)
+    except ValidationError as error:
+        raise ValidationError({"name": error}) from None
     taken = Integration.objects.for_organization(organization).filter(name__iexact=name)
     if exclude is not None:
         taken = taken.exclude(pk=exclude.pk)

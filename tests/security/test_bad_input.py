@@ -125,3 +125,25 @@ def test_driver_and_token_names_are_field_errors(admin_http, name):
     response = admin_http.post("/storage-drivers/new/", {"name": name, "bucket": "acme-data"})
     assert response.status_code in (200, 422)
     assert 'id="id_name_error_' in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["   ", "a\r\nb", "nul\u0000", "x" * 101], ids=repr)
+def test_service_and_pipeline_names_are_field_errors(api, name):
+    from integrations_site.deployments.models import Pipeline, Service
+
+    response = api("post", "/services", {"name": name, "runnerImage": "127.0.0.1:9/a/b:1"})
+    assert response.status_code == 400 and "name" in response.json()["error"]["fields"]
+    response = api(
+        "post",
+        "/pipelines",
+        {"name": "ok", "nodes": [{"name": name, "runnerImage": "127.0.0.1:9/a/b:1"}]},
+    )
+    assert response.status_code == 400
+    assert not Service.objects.exists() and not Pipeline.objects.exists()
+
+
+def test_blank_node_names_and_bad_images_are_named_on_the_page(admin_http):
+    response = admin_http.post("/services/deploy/", {"name": "   ", "runner_image": "ghcr.io/"})
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "This field is required." in html and "repository name" in html
