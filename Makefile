@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-packages lint format screenshots aws-emulator clean
+.PHONY: run serve test test-packages lint format screenshots aws-emulator clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,12 @@ run: $(VENV)/.runtime .env
 	$(PY) manage.py ensure_demo
 	@echo "Open http://$(HOST):$(PORT)/ and sign in with the login above (Ctrl-C stops the server)."
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# What production runs (scripts/entrypoint.sh: collectstatic, migrate, gunicorn) on DEBUG=0,
+# with the keys of the development .env. Cookies and redirects stay plain HTTP for localhost.
+serve: $(VENV)/.runtime .env
+	DEBUG=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 SECURE_SSL_REDIRECT=0 \
+	HOST=$(HOST) PORT=$(PORT) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" scripts/entrypoint.sh
 
 # Debian packages the tests run (chromium, docker-registry): installed as root, else one clear message.
 test-packages:

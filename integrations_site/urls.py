@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from integrations_site.api_root import api
@@ -16,7 +17,11 @@ urlpatterns = [
     path("tokens/", include("integrations_site.api.urls")),
     path("", include("integrations_site.deployments.urls")),
     path("api/v1/", api.urls),
+    # Operations: liveness, readiness, metrics (no sign-in; /metrics guards itself).
+    path("", include("integrations_site.ops.urls")),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages that don't name one (the admin).
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    # Lazy: with hashed names the manifest is read per request, not when the URLs load (before
+    # collectstatic has run, e.g. the system checks of migrate or of the worker).
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"), permanent=True)),
 ]

@@ -12,6 +12,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from integrations_site.encryption import crypto
 
+from . import metrics
 from .models import Integration
 from .providers import PullCredentials, get_provider
 
@@ -35,6 +36,7 @@ def pull_credentials(integration: Integration) -> PullCredentials:
             data = json.loads(
                 crypto.decrypt(sealed, associated_data=_associated_data(integration), where=key)
             )
+            metrics.pull_cache_used(hit=True)
             return PullCredentials(
                 username=data["username"],
                 password=data["password"],
@@ -46,6 +48,7 @@ def pull_credentials(integration: Integration) -> PullCredentials:
     provider = get_provider(integration.provider)
     if provider is None:
         raise LookupError(f"Unknown provider {integration.provider!r}.")
+    metrics.pull_cache_used(hit=False)
     fresh = provider.mint_pull_credentials(integration.credentials)
     ttl = (fresh.expires_at - datetime.now(UTC) - REFRESH_BEFORE_EXPIRY).total_seconds()
     if ttl > 0:

@@ -17,7 +17,7 @@ from integrations_site.organizations.models import Organization
 from integrations_site.organizations.scoping import not_found_message
 from integrations_site.validation import clean_name
 
-from . import hooks, messages
+from . import hooks, messages, metrics
 from .models import Integration, IntegrationStatus
 from .providers import CheckResult, Provider, get_provider
 from .pull import purge_pull_credentials
@@ -189,6 +189,7 @@ def integration_create_checked(
     the API creates with status "failed", since the SDK is how users fix credentials."""
     name = integration_name_clean(organization=organization, name=name)
     result = provider.check(credentials, repository=repository)
+    metrics.check_recorded(provider=provider.key, result=result)
     if not result.ok and not result.unreachable and not create_on_failure:
         return CreateOutcome(check=result, integration=None)
     integration = integration_create(
@@ -219,6 +220,8 @@ def integration_update_checked(
             organization=integration.organization, name=name, exclude=integration
         )
     check = provider.check(credentials) if provider and credentials is not None else None
+    if check is not None:
+        metrics.check_recorded(provider=provider.key, result=check)
     integration = integration_update(
         integration=integration, name=name, provider=provider, credentials=credentials, check=check
     )
@@ -258,6 +261,7 @@ def integration_check(*, integration: Integration, repository: str = "") -> Chec
     except Integration.DoesNotExist:
         raise Http404(not_found_message(Integration)) from None
     result = provider.check(credentials, repository=repository)
+    metrics.check_recorded(provider=provider.key, result=result)
     integration_record_check(integration=integration, result=result)
     return result
 

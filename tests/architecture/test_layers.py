@@ -25,6 +25,7 @@ FLOORS = {
     "storage": 3,
     "deployments": 3,
     "api_root": 4,
+    "ops": 4,
     "urls": 5,
     "wsgi": 6,
     "asgi": 6,
