@@ -7,10 +7,12 @@ from ninja import NinjaAPI
 
 from integrations_site.api.auth import BearerToken
 from integrations_site.api.errors import install_exception_handlers
+from integrations_site.api.users import router as users_router
 from integrations_site.deployments.api import router as deployments_router
 from integrations_site.integrations.api import router as integrations_router
 from integrations_site.organizations.api import router as organizations_router
 from integrations_site.storage.api import router as storage_router
+from integrations_site.storage.platform_api import router as platform_drivers_router
 
 api = NinjaAPI(
     title="Integrations API",
@@ -28,3 +30,5 @@ api.add_router("/", organizations_router)
 api.add_router("/", integrations_router)
 api.add_router("/", deployments_router)
 api.add_router("/", storage_router)
+api.add_router("/", platform_drivers_router)
+api.add_router("/", users_router)

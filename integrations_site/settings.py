@@ -50,6 +50,19 @@ if not DEBUG and not INTEGRATIONS_ENCRYPTION_KEYS:
         "python -c 'import base64,os; print(\"k1:\" + base64.b64encode(os.urandom(32)).decode())'."
     )
 
+# Signs API tokens (JWT, HS256). Its own key: not SECRET_KEY, not the encryption key ring, so
+# either can rotate alone. Changing it invalidates every JWT-form token (revoke and reissue).
+API_TOKEN_SIGNING_KEY = _required(
+    "API_TOKEN_SIGNING_KEY",
+    dev_default="development-only-api-token-signing-key-not-for-production",
+    hint="Use at least 32 random bytes, e.g. "
+    "python -c 'import secrets; print(secrets.token_urlsafe(48))'.",
+)
+if len(API_TOKEN_SIGNING_KEY.encode()) < 32 or API_TOKEN_SIGNING_KEY == SECRET_KEY:
+    raise ImproperlyConfigured(
+        "API_TOKEN_SIGNING_KEY must be at least 32 bytes long and differ from SECRET_KEY."
+    )
+
 # Non-public networks registry connections may reach (integrations/providers/outbound.py), as
 # CIDRs. Public addresses are always allowed; link-local (cloud metadata), unspecified and
 # multicast never. The default lets self-hosted registries on loopback and private ranges work.
@@ -80,16 +93,10 @@ INSTALLED_APPS = [
     "integrations_site.api",
     "integrations_site.storage",
     "integrations_site.deployments",
-    "integrations_site.ops",
 ]
 
 MIDDLEWARE = [
-    # First: every response (even a redirect or an error page) carries X-Request-ID and is timed.
-    "integrations_site.ops.middleware.RequestIdMiddleware",
-    "integrations_site.ops.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Static files answer before sessions, CSRF and the rest (whitenoise).
-    "integrations_site.ops.middleware.StaticFilesMiddleware",
     "integrations_site.api.errors.ApiErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -176,20 +183,6 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
-# Hashed, compressed (gzip and brotli) file names from collectstatic, served by whitenoise with
-# far-future caching. scripts/entrypoint.sh (make serve, the container) turns it on; off, the
-# {% static %} tag needs no collectstatic (development, the test suite) and whitenoise serves
-# straight from the app and project static folders.
-STATIC_MANIFEST = env.bool("STATIC_MANIFEST", default=False)
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if STATIC_MANIFEST
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
-    },
-}
-WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 
 # --- Security -------------------------------------------------------------------------------
 DEFAULT_EXCEPTION_REPORTER_FILTER = "integrations_site.debug.AlwaysSafeExceptionReporterFilter"
@@ -245,27 +238,16 @@ API_TOKEN_FAILURE_WINDOW = env.int("API_TOKEN_FAILURE_WINDOW_SECONDS", default=3
 
 # --- Logging: every handler passes through the secret mask -----------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-# "plain" (development) or "json": one object per line with the request id, user and org ids.
-LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
-if LOG_FORMAT not in {"plain", "json"}:
-    raise ImproperlyConfigured("LOG_FORMAT must be 'plain' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {
-        "mask_secrets": {"()": "integrations_site.logging.SecretMaskingFilter"},
-        "request_context": {"()": "integrations_site.logging.RequestContextFilter"},
-    },
-    "formatters": {
-        "plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"},
-        "json": {"()": "integrations_site.logging.JsonFormatter"},
-    },
+    "filters": {"mask_secrets": {"()": "integrations_site.logging.SecretMaskingFilter"}},
+    "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            # The mask first: no later filter or formatter sees an unmasked message.
-            "filters": ["mask_secrets", "request_context"],
-            "formatter": LOG_FORMAT,
+            "filters": ["mask_secrets"],
+            "formatter": "plain",
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -282,11 +264,3 @@ INTEGRATIONS_PAGE_SIZE = 50
 OUTBOUND_REQUEST_DEADLINE_SECONDS = env.float("OUTBOUND_REQUEST_DEADLINE_SECONDS", default=15.0)
 # The most nodes one pipeline may have (the form and the API refuse more).
 PIPELINE_MAX_NODES = env.int("PIPELINE_MAX_NODES", default=50)
-
-# --- Operations: /healthz, /readyz, /metrics (integrations_site/ops) ------------------------
-# /metrics answers only clients in these networks (CIDRs; default loopback) and, when
-# METRICS_TOKEN is set, only with "Authorization: Bearer <METRICS_TOKEN>"; anyone else gets 404.
-METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
-METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
-# Health checks and scrapers speak plain HTTP to the process itself, not through the proxy.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]

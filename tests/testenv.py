@@ -12,6 +12,7 @@ os.environ["DEBUG"] = "0"
 os.environ["SECRET_KEY"] = "test-secret-key-for-the-suite-only-" + "x" * 30
 os.environ["INTEGRATIONS_ENCRYPTION_KEYS"] = "test1:" + base64.b64encode(b"t" * 32).decode()
 os.environ["PLATFORM_NAME"] = "Dataloop"
+os.environ["API_TOKEN_SIGNING_KEY"] = "test-api-token-signing-key-for-the-suite-" + "s" * 8
 # The live server for browser tests speaks plain HTTP.
 os.environ["SESSION_COOKIE_SECURE"] = "0"
 os.environ["CSRF_COOKIE_SECURE"] = "0"

@@ -2,13 +2,17 @@
 
 `BearerToken` (every endpoint's default) accepts personal tokens only: a runtime token there
 answers 403. `RuntimeBearerToken` also accepts runtime tokens, and is named only by the
-endpoints that hand out registry pull credentials."""
+endpoints that hand out registry pull credentials (and /users/me, which says who is calling).
+
+A JWT-form token must carry this site's signature and be unexpired before it is looked up;
+either form is then found by the hash of the whole token, so a revoked one fails at once."""
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
+from .jwt_tokens import looks_like_jwt, token_claims
 from .models import ApiToken
 from .throttling import bearer_failure_record, bearer_failures_check
 
@@ -18,7 +22,11 @@ RUNTIME_ONLY_PULLS = "Runtime tokens may only fetch registry pull credentials."
 def _token(request: HttpRequest, raw: str) -> ApiToken | None:
     # Guessing tokens is throttled per client address (429); a valid token waits out the window too.
     bearer_failures_check(request)
-    token = ApiToken.objects.active().matching(raw).select_related("user", "organization").first()
+    token = None
+    if not looks_like_jwt(raw) or token_claims(raw) is not None:
+        token = (
+            ApiToken.objects.active().matching(raw).select_related("user", "organization").first()
+        )
     if token is None:
         bearer_failure_record(request)
         return None

@@ -51,6 +51,9 @@ class ErrorDetail(Schema):
 
 class ErrorOut(Schema):
     error: ErrorDetail
+    # The same message and the HTTP status again, where the platform's SDK reads them.
+    message: str
+    status: int
 
 
 ERRORS = {

@@ -1,6 +1,10 @@
 """One error shape for every API failure:
 
-    {"error": {"code": "...", "message": "...", "fields": {"field": ["message", ...]}}}
+    {"error": {"code": "...", "message": "...", "fields": {"field": ["message", ...]}},
+     "message": "...", "status": 400}
+
+The top-level `message` and `status` repeat the error's for clients that read them there (the
+platform's SDK, dtlpy, puts `message` in its exceptions).
 
 Raised as ``ApiError`` inside endpoints; anything the framework answers on its own (unknown
 path, wrong method, oversize or non-JSON body, unexpected exception) is turned into the same
@@ -60,7 +64,7 @@ def error_body(error: ApiError) -> dict:
     body: dict = {"code": error.code, "message": error.message}
     if error.fields:
         body["fields"] = error.fields
-    return {"error": body}
+    return {"error": body, "message": error.message, "status": error.status}
 
 
 def error_response(error: ApiError) -> JsonResponse:

@@ -8,11 +8,15 @@ from django.utils import timezone
 
 from integrations_site.organizations.models import Organization
 
+# Tokens made before JWT-form tokens: "dlt_" + 256 random bits. They work until revoked.
 TOKEN_PREFIX = "dlt_"
+# A JWT-form token's hint: its last characters (the header is the same for every token).
+JWT_HINT_LENGTH = 6
 
 
 def hash_token(raw: str) -> str:
-    # Tokens are 256 random bits, so a fast hash is enough; only the hash is stored.
+    # Every token carries 256 unguessable bits (random, or an HMAC signature), so a fast hash
+    # is enough; only the hash (of the whole token) is stored.
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -67,7 +71,8 @@ class ApiToken(models.Model):
         blank=True,
     )
     name = models.CharField(max_length=100)
-    # The first characters, to recognise a token in the list; never enough to use it.
+    # To recognise a token in the list, never enough to use it: the last characters of a
+    # JWT-form token, the first ones of an older "dlt_" token.
     hint = models.CharField(max_length=16)
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -88,7 +93,13 @@ class ApiToken(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.hint}…)"
+        return f"{self.name} ({self.hint_display})"
+
+    @property
+    def hint_display(self) -> str:
+        if self.hint.startswith(TOKEN_PREFIX):
+            return f"{self.hint}…"
+        return f"…{self.hint}"
 
     @property
     def is_runtime(self) -> bool:

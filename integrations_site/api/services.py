@@ -1,4 +1,4 @@
-import secrets
+import uuid
 from datetime import timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -7,27 +7,55 @@ from django.utils import timezone
 
 from integrations_site.organizations.models import Organization
 
-from .models import TOKEN_PREFIX, ApiToken, hash_token
+from .jwt_tokens import KIND_RUNTIME, KIND_USER, token_encode
+from .models import JWT_HINT_LENGTH, ApiToken, hash_token
+
+# Every token expires (the platform's SDK reads `exp` before each request); one year unless
+# asked otherwise.
+DEFAULT_EXPIRY_DAYS = 365
 
 
-def _new_token(**fields) -> tuple[ApiToken, str]:
-    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+def _new_token(
+    *,
+    user: AbstractBaseUser | None = None,
+    organization: Organization | None = None,
+    expires_in_days: int | None,
+    **fields,
+) -> tuple[ApiToken, str]:
+    token_id = uuid.uuid4()
+    issued_at = timezone.now()
+    expires_at = issued_at + timedelta(days=expires_in_days or DEFAULT_EXPIRY_DAYS)
+    if user is not None:
+        identity = {"subject": str(user.pk), "email": user.email or None, "kind": KIND_USER}
+    else:
+        identity = {
+            "subject": f"runtime:{token_id}",
+            "email": None,
+            "kind": KIND_RUNTIME,
+            "organization_id": str(organization.pk),
+        }
+    raw = token_encode(
+        token_id=str(token_id), issued_at=issued_at, expires_at=expires_at, **identity
+    )
     token = ApiToken.objects.create(
-        hint=raw[: len(TOKEN_PREFIX) + 6], token_hash=hash_token(raw), **fields
+        id=token_id,
+        user=user,
+        organization=organization,
+        hint=raw[-JWT_HINT_LENGTH:],
+        token_hash=hash_token(raw),
+        expires_at=expires_at,
+        **fields,
     )
     return token, raw
-
-
-def _expiry(days: int | None):
-    return timezone.now() + timedelta(days=days) if days else None
 
 
 @transaction.atomic
 def api_token_create(
     *, user: AbstractBaseUser, name: str, expires_in_days: int | None = None
 ) -> tuple[ApiToken, str]:
-    """Create a personal API token. The raw token is returned once and never stored."""
-    return _new_token(user=user, created_by=user, name=name, expires_at=_expiry(expires_in_days))
+    """Create a personal API token (a signed JWT naming the user). The raw token is returned
+    once and never stored."""
+    return _new_token(user=user, created_by=user, name=name, expires_in_days=expires_in_days)
 
 
 @transaction.atomic
@@ -44,7 +72,7 @@ def runtime_token_create(
         organization=organization,
         created_by=created_by,
         name=name,
-        expires_at=_expiry(expires_in_days),
+        expires_in_days=expires_in_days,
     )
 
 

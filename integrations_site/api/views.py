@@ -15,7 +15,8 @@ from . import services
 from .models import ApiToken
 
 TEMPLATE = "api/tokens.html"
-EXPIRY_CHOICES = [("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("", "Never")]
+# Every token expires: the platform's SDK reads the expiry before each request.
+EXPIRY_CHOICES = [("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("730", "2 years")]
 
 
 class TokenForm(forms.Form):
@@ -31,6 +32,7 @@ class TokenForm(forms.Form):
         empty_value=None,
         required=False,
         initial="365",
+        help_text="Tokens are JWTs that carry their expiry; revoking one ends it sooner.",
     )
 
     def clean_name(self) -> str:

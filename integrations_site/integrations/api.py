@@ -11,7 +11,7 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.debug import sensitive_variables
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
 from integrations_site.api.auth import RuntimeBearerToken
 from integrations_site.api.common import ERRORS, membership_for
@@ -113,7 +113,13 @@ def integrations_get(request: HttpRequest, org_id: UUID, integration_id: UUID):
     summary="Rename and/or replace credentials (the only way to edit an integration)",
 )
 @sensitive_variables()
-def integrations_update(request: HttpRequest, org_id: UUID, payload: IntegrationUpdate):
+def integrations_update(
+    request: HttpRequest,
+    org_id: UUID,
+    payload: IntegrationUpdate,
+    # The platform's SDK sends the flag as ?reloadServices=true, not in the body.
+    reloadServices: bool = Query(False, description="Same as the body's reloadServices."),
+):
     membership = membership_for(request, org_id, admin=True)
     integration = _integration(membership, payload.integrationId)
     if payload.name is None and payload.credentials is None:
@@ -140,7 +146,7 @@ def integrations_update(request: HttpRequest, org_id: UUID, payload: Integration
             name=payload.name,
             provider=provider,
             credentials=credentials,
-            reload_services=payload.reloadServices,
+            reload_services=payload.reloadServices or reloadServices,
             user=request.user,
         )
     except ValidationError as error:

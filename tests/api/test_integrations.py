@@ -62,8 +62,11 @@ def org_path(org) -> str:
 
 def error_of(response) -> dict:
     body = response.json()
-    assert set(body) == {"error"}, body
+    # The one shape, plus `message` and `status` on top where the platform's SDK reads them.
+    assert set(body) == {"error", "message", "status"}, body
     assert {"code", "message"} <= set(body["error"])
+    assert body["message"] == body["error"]["message"]
+    assert body["status"] == response.status_code
     return body["error"]
 
 

@@ -16,7 +16,7 @@ def test_createapitoken_prints_a_working_token_last(client, org, org_admin):
     stdout = StringIO()
     call_command("createapitoken", "alice", stdout=stdout)
     raw = stdout.getvalue().strip().splitlines()[-1]
-    assert raw.startswith("dlt_")
+    assert raw.startswith("eyJ") and raw.count(".") == 2
     stored = ApiToken.objects.get()
     assert stored.token_hash == hash_token(raw) and raw not in stored.hint
     response = client.get(f"/api/v1/orgs/{org.pk}", headers={"Authorization": f"Bearer {raw}"})

@@ -180,7 +180,7 @@ class World:
 
 
 def call(client, world: World, role: str, method: str, template: str, request):
-    is_api = template.startswith("/orgs") and template != "/orgs/switch/"
+    is_api = template.startswith(("/orgs", "/users/")) and template != "/orgs/switch/"
     path = world.path(template)
     body = world.body(method, template, request)
     headers = {}

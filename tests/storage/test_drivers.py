@@ -454,12 +454,11 @@ def test_deleting_a_used_storage_integration_is_refused_in_the_api(
     api = Api(client, api_token_create(user=org_admin, name="t")[1])
     response = api.call("delete", f"/orgs/{org.pk}/integrations/{storage_integration.pk}")
     assert response.status_code == 409
+    message = "“s3-keys” is used by storage drivers: training-data. Delete those drivers first."
     assert response.json() == {
-        "error": {
-            "code": "in_use",
-            "message": "“s3-keys” is used by storage drivers: training-data. "
-            "Delete those drivers first.",
-        }
+        "error": {"code": "in_use", "message": message},
+        "message": message,
+        "status": 409,
     }
     assert Integration.objects.filter(pk=storage_integration.pk).exists()
 

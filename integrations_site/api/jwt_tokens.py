@@ -1,0 +1,59 @@
+"""API tokens in JWT form (RFC 7519), HS256 with API_TOKEN_SIGNING_KEY.
+
+The platform's own SDK (dtlpy) decodes the bearer token, unverified, for `exp` before every
+request and for `email` in `dl.info()`, so an opaque token never leaves it. The server verifies
+the signature and the expiry here, and still finds the token by the hash of the whole string,
+so revocation takes effect at once. PyJWT does the encoding and checking: the same library
+dtlpy decodes with, and it refuses every algorithm but the one named (no "none", no RS/HS
+confusion)."""
+
+from datetime import datetime
+from typing import Any
+
+import jwt
+from django.conf import settings
+
+ALGORITHM = "HS256"
+KIND_USER = "user"
+KIND_RUNTIME = "runtime"
+REQUIRED_CLAIMS = ["sub", "exp", "iat", "jti", "kind"]
+
+
+def looks_like_jwt(raw: str) -> bool:
+    return raw.count(".") == 2
+
+
+def token_encode(
+    *,
+    token_id: str,
+    subject: str,
+    email: str | None,
+    kind: str,
+    issued_at: datetime,
+    expires_at: datetime,
+    organization_id: str | None = None,
+) -> str:
+    claims: dict[str, Any] = {
+        "sub": subject,
+        "email": email,
+        "kind": kind,
+        "iat": int(issued_at.timestamp()),
+        "exp": int(expires_at.timestamp()),
+        "jti": token_id,
+    }
+    if organization_id is not None:
+        claims["org"] = organization_id
+    return jwt.encode(claims, settings.API_TOKEN_SIGNING_KEY, algorithm=ALGORITHM)
+
+
+def token_claims(raw: str) -> dict[str, Any] | None:
+    """The claims of a token this site signed and that has not expired; None otherwise."""
+    try:
+        return jwt.decode(
+            raw,
+            settings.API_TOKEN_SIGNING_KEY,
+            algorithms=[ALGORITHM],
+            options={"require": REQUIRED_CLAIMS},
+        )
+    except jwt.InvalidTokenError:
+        return None
