@@ -3,8 +3,17 @@
 The application never logs secrets on purpose; this is the net under that rule, for a library
 or an exception message that might echo a request body or a boto3 parameter."""
 
+import json
 import logging
 import re
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from django.utils.functional import LazyObject, empty
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 # AWS access key ids (long-term AKIA, temporary ASIA): keep a hint, hide the middle.
 _ACCESS_KEY_ID = re.compile(r"\b((?:AKIA|ASIA)[A-Z0-9]{16})\b")
@@ -47,3 +56,63 @@ class SecretMaskingFilter(logging.Filter):
         if record.exc_text:
             record.exc_text = mask_secrets(record.exc_text)
         return True
+
+
+# --- request context and JSON lines ------------------------------------------------------------
+
+# The request being served in this thread or task (set by ops.middleware.RequestIdMiddleware).
+current_request: "ContextVar[HttpRequest | None]" = ContextVar("current_request", default=None)
+
+
+def _user_id(request) -> int | None:
+    # Only a user already loaded: a log filter must not query the database (or log doing so).
+    user = request.__dict__.get("user")
+    if user is None:
+        return None
+    if isinstance(user, LazyObject):
+        user = user._wrapped
+        if user is empty:
+            return None
+    return getattr(user, "pk", None)
+
+
+def _org_id(request) -> int | None:
+    # The organization a view or token already settled on, if any; nothing is looked up.
+    for holder in (request.__dict__.get("membership"), request.__dict__.get("auth")):
+        org_id = getattr(holder, "organization_id", None)
+        if org_id is not None:
+            return org_id
+    return None
+
+
+class RequestContextFilter(logging.Filter):
+    """Adds request_id, user_id and org_id (None outside a request, or not known yet)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # Django logs a response's status after the middleware ran; it hands the request along.
+        request = getattr(record, "request", None) or current_request.get()
+        record.request_id = getattr(request, "request_id", None)
+        record.user_id = _user_id(request) if request is not None else None
+        record.org_id = _org_id(request) if request is not None else None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line (LOG_FORMAT=json). Put the masking filter before it: it reads
+    the message and traceback the filter already masked."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None),
+            "user_id": getattr(record, "user_id", None),
+            "org_id": getattr(record, "org_id", None),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = mask_secrets(self.formatException(record.exc_info))
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        return json.dumps(entry, default=str)

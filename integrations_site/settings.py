@@ -93,10 +93,16 @@ INSTALLED_APPS = [
     "integrations_site.api",
     "integrations_site.storage",
     "integrations_site.deployments",
+    "integrations_site.ops",
 ]
 
 MIDDLEWARE = [
+    # First: every response (even a redirect or an error page) carries X-Request-ID and is timed.
+    "integrations_site.ops.middleware.RequestIdMiddleware",
+    "integrations_site.ops.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files answer before sessions, CSRF and the rest (whitenoise).
+    "integrations_site.ops.middleware.StaticFilesMiddleware",
     "integrations_site.api.errors.ApiErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -183,6 +189,20 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# Hashed, compressed (gzip and brotli) file names from collectstatic, served by whitenoise with
+# far-future caching. scripts/entrypoint.sh (make serve, the container) turns it on; off, the
+# {% static %} tag needs no collectstatic (development, the test suite) and whitenoise serves
+# straight from the app and project static folders.
+STATIC_MANIFEST = env.bool("STATIC_MANIFEST", default=False)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 
 # --- Security -------------------------------------------------------------------------------
 DEFAULT_EXCEPTION_REPORTER_FILTER = "integrations_site.debug.AlwaysSafeExceptionReporterFilter"
@@ -238,16 +258,27 @@ API_TOKEN_FAILURE_WINDOW = env.int("API_TOKEN_FAILURE_WINDOW_SECONDS", default=3
 
 # --- Logging: every handler passes through the secret mask -----------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# "plain" (development) or "json": one object per line with the request id, user and org ids.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'plain' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_secrets": {"()": "integrations_site.logging.SecretMaskingFilter"}},
-    "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
+    "filters": {
+        "mask_secrets": {"()": "integrations_site.logging.SecretMaskingFilter"},
+        "request_context": {"()": "integrations_site.logging.RequestContextFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"},
+        "json": {"()": "integrations_site.logging.JsonFormatter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "filters": ["mask_secrets"],
-            "formatter": "plain",
+            # The mask first: no later filter or formatter sees an unmasked message.
+            "filters": ["mask_secrets", "request_context"],
+            "formatter": LOG_FORMAT,
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -264,3 +295,11 @@ INTEGRATIONS_PAGE_SIZE = 50
 OUTBOUND_REQUEST_DEADLINE_SECONDS = env.float("OUTBOUND_REQUEST_DEADLINE_SECONDS", default=15.0)
 # The most nodes one pipeline may have (the form and the API refuse more).
 PIPELINE_MAX_NODES = env.int("PIPELINE_MAX_NODES", default=50)
+
+# --- Operations: /healthz, /readyz, /metrics (integrations_site/ops) ------------------------
+# /metrics answers only clients in these networks (CIDRs; default loopback) and, when
+# METRICS_TOKEN is set, only with "Authorization: Bearer <METRICS_TOKEN>"; anyone else gets 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+# Health checks and scrapers speak plain HTTP to the process itself, not through the proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
