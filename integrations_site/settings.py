@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "integrations_site.organizations",
     "integrations_site.encryption",
     "integrations_site.integrations",
@@ -295,6 +297,22 @@ INTEGRATIONS_PAGE_SIZE = 50
 OUTBOUND_REQUEST_DEADLINE_SECONDS = env.float("OUTBOUND_REQUEST_DEADLINE_SECONDS", default=15.0)
 # The most nodes one pipeline may have (the form and the API refuse more).
 PIPELINE_MAX_NODES = env.int("PIPELINE_MAX_NODES", default=50)
+
+# --- Background tasks -------------------------------------------------------------------------
+# Credential re-checks and pull-credential refreshes are tasks (django-tasks). "database": the
+# queue is a table; `manage.py run_worker` on any number of hosts claims each task with SELECT
+# ... FOR UPDATE SKIP LOCKED, so no task runs twice. "immediate": a task runs at once in the
+# process that enqueues it, no worker needed (the default in DEBUG, so `make run` is enough).
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="immediate" if DEBUG else "database")
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured("TASKS_BACKEND must be 'database' or 'immediate'.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+# The worker re-checks every integration whose last check is older than this (hours).
+INTEGRATIONS_RECHECK_HOURS = env.float("INTEGRATIONS_RECHECK_HOURS", default=6.0)
 
 # --- Operations: /healthz, /readyz, /metrics (integrations_site/ops) ------------------------
 # /metrics answers only clients in these networks (CIDRs; default loopback) and, when

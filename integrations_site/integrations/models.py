@@ -10,7 +10,13 @@ from integrations_site.organizations.scoping import OrgScopedQuerySet
 
 from .providers.base import IntegrationType, Provider, get_provider, provider_display_name
 
-__all__ = ["Integration", "IntegrationStatus", "IntegrationType"]
+__all__ = [
+    "CachedPullCredentials",
+    "Integration",
+    "IntegrationStatus",
+    "IntegrationType",
+    "ScheduleSlot",
+]
 
 
 class IntegrationStatus(models.TextChoices):
@@ -99,3 +105,47 @@ class Integration(models.Model):
         """The host its images are named by ('' for storage integrations)."""
         provider = get_provider(self.provider)
         return provider.registry_host(self) if provider else ""
+
+
+class CachedPullCredentialsQuerySet(models.QuerySet):
+    def due_for_refresh(self, before) -> "CachedPullCredentialsQuerySet":
+        """Entries whose cached credentials run out before `before`."""
+        return self.filter(cached_until__lt=before).select_related("integration")
+
+
+class CachedPullCredentials(models.Model):
+    """Which integrations have pull credentials in the cache, and until when (pull.py). The
+    worker mints them anew before that, so a pull never waits on the registry."""
+
+    integration = models.OneToOneField(
+        Integration, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    credentials_version = models.PositiveIntegerField()
+    cached_until = models.DateTimeField(db_index=True)
+
+    objects = CachedPullCredentialsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "cached pull credentials"
+
+    def __str__(self) -> str:
+        return f"{self.integration_id} until {self.cached_until.isoformat()}"
+
+
+class ScheduleSlot(models.Model):
+    """One row per run of a worker schedule. Every worker tries to insert the row of the
+    current slot; the unique constraint lets exactly one of them win, so running several
+    workers never enqueues a run twice."""
+
+    name = models.CharField(max_length=40)
+    starts_at = models.DateTimeField()
+    claimed_by = models.CharField(max_length=64, blank=True)
+    claimed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name", "starts_at"], name="schedule_slot_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.starts_at.isoformat()}"

@@ -2,18 +2,22 @@
 
 The cache key carries the integration id and its credentials version, so replaced credentials
 never serve an old token; update and delete also purge the entry at once. The cached password
-is sealed with the integration key ring, so a shared cache (e.g. Redis) holds no usable token."""
+is sealed with the integration key ring, so a shared cache (e.g. Redis) holds no usable token.
+
+Each cached entry is listed in CachedPullCredentials; the worker mints it anew shortly before
+it runs out (`refresh_pull_credentials`, integrations/tasks.py), so pulls don't wait on AWS."""
 
 import json
 from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
+from django.db import IntegrityError, transaction
 from django.views.decorators.debug import sensitive_variables
 
 from integrations_site.encryption import crypto
 
 from . import metrics
-from .models import Integration
+from .models import CachedPullCredentials, Integration
 from .providers import PullCredentials, get_provider
 
 REFRESH_BEFORE_EXPIRY = timedelta(minutes=30)
@@ -45,27 +49,66 @@ def pull_credentials(integration: Integration) -> PullCredentials:
             )
         except crypto.DecryptionError:
             cache.delete(key)  # e.g. the key ring changed: mint anew
+    metrics.pull_cache_used(hit=False)
+    fresh = _mint(integration)
+    _store(integration, fresh)
+    return fresh
+
+
+@sensitive_variables()
+def refresh_pull_credentials(integration: Integration) -> PullCredentials:
+    """Mint anew and replace the cached entry, whatever is cached now (the worker, ahead of
+    expiry)."""
+    fresh = _mint(integration)
+    _store(integration, fresh)
+    # Deleted or replaced meanwhile: its purge may have run before this store.
+    current = Integration.objects.filter(pk=integration.pk).values_list(
+        "credentials_version", flat=True
+    )
+    if list(current) != [integration.credentials_version]:
+        purge_pull_credentials(integration)
+    return fresh
+
+
+@sensitive_variables()
+def _mint(integration: Integration) -> PullCredentials:
     provider = get_provider(integration.provider)
     if provider is None:
         raise LookupError(f"Unknown provider {integration.provider!r}.")
-    metrics.pull_cache_used(hit=False)
-    fresh = provider.mint_pull_credentials(integration.credentials)
-    ttl = (fresh.expires_at - datetime.now(UTC) - REFRESH_BEFORE_EXPIRY).total_seconds()
-    if ttl > 0:
-        payload = json.dumps(
-            {
-                "username": fresh.username,
-                "password": fresh.password,
-                "registry": fresh.registry,
-                "expires_at": fresh.expires_at.isoformat(),
-            }
-        ).encode()
-        cache.set(
-            key,
-            crypto.encrypt(payload, associated_data=_associated_data(integration)),
-            timeout=int(ttl),
-        )
-    return fresh
+    return provider.mint_pull_credentials(integration.credentials)
+
+
+@sensitive_variables()
+def _store(integration: Integration, fresh: PullCredentials) -> None:
+    key = _cache_key(integration)
+    cached_until = fresh.expires_at - REFRESH_BEFORE_EXPIRY
+    ttl = (cached_until - datetime.now(UTC)).total_seconds()
+    if ttl <= 0:
+        return
+    payload = json.dumps(
+        {
+            "username": fresh.username,
+            "password": fresh.password,
+            "registry": fresh.registry,
+            "expires_at": fresh.expires_at.isoformat(),
+        }
+    ).encode()
+    cache.set(
+        key,
+        crypto.encrypt(payload, associated_data=_associated_data(integration)),
+        timeout=int(ttl),
+    )
+    try:
+        with transaction.atomic():
+            CachedPullCredentials.objects.update_or_create(
+                integration_id=integration.pk,
+                defaults={
+                    "credentials_version": integration.credentials_version,
+                    "cached_until": cached_until,
+                },
+            )
+    except IntegrityError:
+        pass  # the integration was deleted meanwhile: nothing to refresh
 
 
 def purge_pull_credentials(integration: Integration) -> None:

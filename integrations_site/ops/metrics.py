@@ -60,10 +60,16 @@ _callbacks = CollectorRegistry(auto_describe=False)
 _callbacks.register(_CallbackCollector())
 
 
-# Tasks waiting in the queue. Reads 0 until the task worker's app registers its own callback
-# under this name (from its AppConfig.ready or here), which counts the queued tasks.
+def _task_queue_depth() -> float:
+    # Imported when read: the tasks module loads models, so not while apps are loading.
+    from integrations_site.integrations.tasks import queue_depth
+
+    return float(queue_depth())
+
+
+# Tasks waiting in the queue for a worker (0 when tasks run immediately).
 register_gauge_callback(
-    "integrations_task_queue_depth", "Tasks waiting in the task queue.", lambda: 0.0
+    "integrations_task_queue_depth", "Tasks waiting in the task queue.", _task_queue_depth
 )
 
 
