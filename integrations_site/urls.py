@@ -1,5 +1,8 @@
+import os
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
 from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.functional import lazy
@@ -25,3 +28,7 @@ urlpatterns = [
     # collectstatic has run, e.g. the system checks of migrate or of the worker).
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"), permanent=True)),
 ]
+
+# scripts/bench_serve.py's baseline only, set in its server's environment; unset, no such URL.
+if os.environ.get("BENCH_HELLO") == "1":
+    urlpatterns.append(path("bench/hello", lambda request: HttpResponse("hello")))

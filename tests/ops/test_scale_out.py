@@ -293,3 +293,9 @@ def test_the_key_ring_check_passes_in_every_process(site):
         ready = requests.get(site.urls[process] + "/readyz", timeout=20)
         assert ready.json()["checks"]["key_ring"] == {"status": "ok"}, ready.text
     assert site.processes["worker"].poll() is None, site.log("worker")
+
+
+def test_the_bench_hello_url_is_off_unless_the_bench_starts_the_server(client, db):
+    # scripts/bench_serve.py sets BENCH_HELLO=1 in its own server's environment only.
+    assert os.environ.get("BENCH_HELLO") is None
+    assert client.get("/bench/hello").status_code == 404
