@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+DTLPY_VENV := .venv-dtlpy
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -33,11 +34,18 @@ serve: $(VENV)/.runtime .env
 	DEBUG=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 SECURE_SSL_REDIRECT=0 \
 	HOST=$(HOST) PORT=$(PORT) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" scripts/entrypoint.sh
 
+# The platform's own SDK (dtlpy), unchanged and pinned, in its own venv: tests/dtlpy_compat runs
+# it against a live server. Created once, reused; pip fetches it from PyPI.
+$(DTLPY_VENV)/.installed: requirements-dtlpy.txt
+	test -x $(DTLPY_VENV)/bin/python || $(PYTHON) -m venv $(DTLPY_VENV)
+	$(DTLPY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dtlpy.txt
+	touch $@
+
 # Debian packages the tests run (chromium, docker-registry): installed as root, else one clear message.
 test-packages:
 	@bash scripts/ensure_test_packages.sh
 
-test: test-packages $(VENV)/.dev
+test: test-packages $(VENV)/.dev $(DTLPY_VENV)/.installed
 	$(PY) -m pytest
 
 lint: $(VENV)/.dev
@@ -57,4 +65,4 @@ aws-emulator: $(VENV)/.dev
 	$(PY) scripts/aws_emulator.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(DTLPY_VENV) .pytest_cache .ruff_cache

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -41,6 +43,7 @@ def run_python(*args: str, tmp_path: Path, **variables: str) -> subprocess.Compl
 SETUP = ("-c", "import django; django.setup(); print('settings ok')")
 ENCRYPTION_KEYS = "k1:" + base64.b64encode(os.urandom(32)).decode()
 PRODUCTION_SECRET_KEY = secrets.token_urlsafe(64)
+SIGNING_KEY = secrets.token_urlsafe(48)
 
 
 def test_production_start_without_secret_key_fails(tmp_path):
@@ -76,14 +79,32 @@ def test_production_start_without_encryption_keys_fails(tmp_path):
     assert PRODUCTION_SECRET_KEY not in result.stderr + result.stdout
 
 
-def test_production_start_with_both_set_succeeds(tmp_path):
-    """The control for the two failures above."""
+@pytest.mark.parametrize(
+    "signing_key", ["", "too-short", PRODUCTION_SECRET_KEY], ids=["missing", "short", "secret-key"]
+)
+def test_production_start_without_its_own_token_signing_key_fails(tmp_path, signing_key):
     result = run_python(
         *SETUP,
         tmp_path=tmp_path,
         DEBUG="0",
         SECRET_KEY=PRODUCTION_SECRET_KEY,
         INTEGRATIONS_ENCRYPTION_KEYS=ENCRYPTION_KEYS,
+        API_TOKEN_SIGNING_KEY=signing_key,
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "API_TOKEN_SIGNING_KEY" in result.stderr
+    assert PRODUCTION_SECRET_KEY not in result.stderr + result.stdout
+
+
+def test_production_start_with_all_keys_set_succeeds(tmp_path):
+    """The control for the failures above."""
+    result = run_python(
+        *SETUP,
+        tmp_path=tmp_path,
+        DEBUG="0",
+        SECRET_KEY=PRODUCTION_SECRET_KEY,
+        INTEGRATIONS_ENCRYPTION_KEYS=ENCRYPTION_KEYS,
+        API_TOKEN_SIGNING_KEY=SIGNING_KEY,
     )
     assert result.returncode == 0, result.stderr
     assert "settings ok" in result.stdout
@@ -103,6 +124,7 @@ def test_check_deploy_passes_with_production_variables(tmp_path):
         DEBUG="0",
         SECRET_KEY=PRODUCTION_SECRET_KEY,
         INTEGRATIONS_ENCRYPTION_KEYS=ENCRYPTION_KEYS,
+        API_TOKEN_SIGNING_KEY=SIGNING_KEY,
         ALLOWED_HOSTS="integrations.example.com",
         SECURE_SSL_REDIRECT="1",
         SECURE_HSTS_SECONDS="31536000",
