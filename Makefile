@@ -60,6 +60,12 @@ format: $(VENV)/.dev
 screenshots: test-packages $(VENV)/.dev
 	SCREENSHOT_DIR=docs $(PY) -m pytest tests/browser
 
+# Load benchmark: gunicorn on PostgreSQL and Redis (127.0.0.1), ~1 minute of loopback traffic;
+# prints req/s and p50/p99 of three paths, each against a hello-world view (scripts/bench_serve.py).
+.PHONY: bench
+bench: $(VENV)/.runtime
+	$(PY) scripts/bench_serve.py
+
 # A local AWS (moto, IAM enforced) with demo keys; then: AWS_ENDPOINT_URL=http://127.0.0.1:5000 make run
 aws-emulator: $(VENV)/.dev
 	$(PY) scripts/aws_emulator.py
