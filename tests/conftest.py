@@ -12,6 +12,15 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _key_checks_proven_per_test():
+    """The encryption app remembers, per process, that the primary key opened its stored key
+    check; a test's database starts without that row, so each test proves it again."""
+    from integrations_site.encryption.services import forget_verified_keys
+
+    forget_verified_keys()
+
+
 @pytest.fixture
 def org_admin(db):
     return make_user("alice")

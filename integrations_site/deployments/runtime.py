@@ -31,7 +31,7 @@ from integrations_site.integrations.providers import (
     RegistryUnreachable,
     get_provider,
 )
-from integrations_site.integrations.pull import pull_credentials
+from integrations_site.integrations.pull import pull_credentials, track_minted
 from integrations_site.organizations.models import Organization
 
 from .messages import NOT_CHECKED_YET, revoked_reason
@@ -98,8 +98,8 @@ def _ask(registry: _Registry, call: Callable[[], object]) -> Outcome | None:
     return None
 
 
-def _mint(registry: _Registry) -> Outcome | None:
-    return _ask(registry, lambda: pull_credentials(registry.integration))
+def _mint(registry: _Registry, minted: list) -> Outcome | None:
+    return _ask(registry, lambda: pull_credentials(registry.integration, minted=minted))
 
 
 def _find(registry: _Registry, reference: ImageReference) -> Outcome:
@@ -176,10 +176,11 @@ def roll_out_images(
     deadline = _deadline()
     images = sum(len(registry.images) for registry in registries.values())
     pool = ThreadPoolExecutor(max_workers=min(WORKERS, images), thread_name_prefix="rollout")
+    minted: list = []  # fresh pull credentials, listed for the worker from this thread
     pending: dict[Future, tuple[_Registry, RolloutKey | None]] = {}
     try:
         for registry in registries.values():
-            pending[pool.submit(_in_worker, _mint, registry)] = (registry, None)
+            pending[pool.submit(_in_worker, _mint, registry, minted)] = (registry, None)
         while pending:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -200,6 +201,7 @@ def roll_out_images(
         # Calls still waiting for an answer are left to end on their own timeouts
         # (CHECK_DEADLINE_SECONDS and the providers' per-call limits); the request goes on.
         pool.shutdown(wait=False, cancel_futures=True)
+    track_minted(list(minted))
     for registry in registries.values():
         for key in registry.images:
             outcomes.setdefault(key, Outcome(RunStatus.PENDING, NOT_CHECKED_YET, registry.name))

@@ -32,7 +32,13 @@ def _associated_data(integration: Integration) -> bytes:
 
 
 @sensitive_variables()
-def pull_credentials(integration: Integration) -> PullCredentials:
+def pull_credentials(
+    integration: Integration, *, minted: list[tuple[Integration, PullCredentials]] | None = None
+) -> PullCredentials:
+    """The integration's pull credentials, from the cache or minted now. A fresh mint is
+    listed for the worker's refresh (a database write); a caller running in a thread of its
+    own passes `minted` instead, and lists them later with `track_minted` from the request's
+    thread (threads here never touch the database)."""
     key = _cache_key(integration)
     sealed = cache.get(key)
     if sealed is not None:
@@ -51,8 +57,17 @@ def pull_credentials(integration: Integration) -> PullCredentials:
             cache.delete(key)  # e.g. the key ring changed: mint anew
     metrics.pull_cache_used(hit=False)
     fresh = _mint(integration)
-    _store(integration, fresh)
+    _cache(integration, fresh)
+    if minted is None:
+        _track(integration, fresh)
+    else:
+        minted.append((integration, fresh))
     return fresh
+
+
+def track_minted(minted: list[tuple[Integration, PullCredentials]]) -> None:
+    for integration, fresh in minted:
+        _track(integration, fresh)
 
 
 @sensitive_variables()
@@ -60,7 +75,8 @@ def refresh_pull_credentials(integration: Integration) -> PullCredentials:
     """Mint anew and replace the cached entry, whatever is cached now (the worker, ahead of
     expiry)."""
     fresh = _mint(integration)
-    _store(integration, fresh)
+    _cache(integration, fresh)
+    _track(integration, fresh)
     # Deleted or replaced meanwhile: its purge may have run before this store.
     current = Integration.objects.filter(pk=integration.pk).values_list(
         "credentials_version", flat=True
@@ -78,11 +94,14 @@ def _mint(integration: Integration) -> PullCredentials:
     return provider.mint_pull_credentials(integration.credentials)
 
 
+def _cached_until(fresh: PullCredentials) -> datetime:
+    return fresh.expires_at - REFRESH_BEFORE_EXPIRY
+
+
 @sensitive_variables()
-def _store(integration: Integration, fresh: PullCredentials) -> None:
+def _cache(integration: Integration, fresh: PullCredentials) -> None:
     key = _cache_key(integration)
-    cached_until = fresh.expires_at - REFRESH_BEFORE_EXPIRY
-    ttl = (cached_until - datetime.now(UTC)).total_seconds()
+    ttl = (_cached_until(fresh) - datetime.now(UTC)).total_seconds()
     if ttl <= 0:
         return
     payload = json.dumps(
@@ -98,6 +117,13 @@ def _store(integration: Integration, fresh: PullCredentials) -> None:
         crypto.encrypt(payload, associated_data=_associated_data(integration)),
         timeout=int(ttl),
     )
+
+
+def _track(integration: Integration, fresh: PullCredentials) -> None:
+    """List the cached entry for the worker's refresh ahead of expiry."""
+    cached_until = _cached_until(fresh)
+    if cached_until <= datetime.now(UTC):
+        return
     try:
         with transaction.atomic():
             CachedPullCredentials.objects.update_or_create(
