@@ -55,3 +55,14 @@ def rotation_refused(lines: list[str], more: int) -> str:
         f"Rotation changed nothing: {len(lines) + more} stored secret(s) cannot be opened with "
         f"{SETTING}:\n{listed}{tail}\n{PUT_BACK_THE_KEY}"
     )
+
+
+def rotation_stopped(lines: list[str], more: int, reencrypted: int) -> str:
+    listed = "\n".join(f"  {line}" for line in lines)
+    tail = f"\n  … and {more} more" if more else ""
+    return (
+        f"Rotation stopped after re-encrypting {reencrypted} secret(s): {len(lines) + more} "
+        f"stored secret(s) changed while it ran and cannot be opened with {SETTING}:\n"
+        f"{listed}{tail}\nEvery other stored secret opens under its old or the new key; fix "
+        "these and run rotate_encryption_keys again to finish."
+    )

@@ -1,11 +1,25 @@
-"""Key rotation: re-encrypt every encrypted field value under the primary key."""
+"""Key rotation: re-encrypt every encrypted field value under the primary key.
 
+Two passes over the rows that are not under the primary key yet (found in SQL by the
+envelope's ``v1:<key id>:`` prefix, so rows already rotated are never loaded):
+
+1. read only: every value must open, else RotationBlocked names them all and nothing changed;
+2. re-encryption in batches of ``batch_size`` rows, each its own short transaction (rows locked
+   for one batch only), written with one UPDATE per batch.
+
+Rows are walked by primary key (keyset), a batch at a time, so memory stays flat. Stopped
+between batches, every row is under its old or the new key and opens with the ring; running
+it again finishes the job."""
+
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import Case, Value, When
 
 from . import crypto
-from .fields import Sealed
+from .fields import EncryptedJSONField, Sealed
+from .services import key_check_verify_primary
 from .stored import Unopenable, encrypted_fields, unopenable
 
 
@@ -16,50 +30,129 @@ class RotationResult:
     unchanged: int
 
 
-class RotationBlocked(crypto.DecryptionError):
-    """Stored values the ring cannot open; the rotation rolled back and changed nothing."""
+@dataclass(frozen=True)
+class RotationProgress:
+    """Told after each committed batch: where the rotation is, and how far it got."""
 
-    def __init__(self, failures: list[Unopenable]) -> None:
+    model: str
+    field: str
+    batch: int
+    reencrypted: int
+
+
+class RotationBlocked(crypto.DecryptionError):
+    """Stored values the ring cannot open. Found by the read-only pass, nothing changed
+    (``reencrypted == 0``); found in a batch (a value changed while the rotation ran), that
+    batch rolled back and the batches before it stay committed."""
+
+    def __init__(self, failures: list[Unopenable], *, reencrypted: int = 0) -> None:
         self.failures = failures
+        self.reencrypted = reencrypted
         super().__init__("\n".join(str(failure) for failure in failures))
 
 
-@transaction.atomic
-def rotate_encryption_keys(*, batch_size: int = 500) -> RotationResult:
-    """Safe to run twice: the second run finds every value under the primary key already.
+def rotate_encryption_keys(
+    *,
+    batch_size: int = 500,
+    on_batch: Callable[[RotationProgress], None] | None = None,
+) -> RotationResult:
+    """Safe to run twice, and safe to stop: the next run picks up the rows still to do.
 
     Every value is decrypted with its own key (so all old keys must still be configured), then
-    sealed anew under the primary key. Values that don't open are collected, not raised one by
-    one, so RotationBlocked names them all; then the whole rotation rolls back."""
+    sealed anew under the primary key. `on_batch` is called after each committed batch."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
     primary = crypto.key_ring().primary_id
-    reencrypted = unchanged = 0
+    fields = list(encrypted_fields())
+
     failures: list[Unopenable] = []
-    for model, field in encrypted_fields():
-        rows = model._default_manager.select_for_update().only("pk", field.attname).order_by("pk")
-        last_pk = None
-        while True:
-            batch = rows.filter(pk__gt=last_pk) if last_pk is not None else rows
-            batch = list(batch[:batch_size])
-            if not batch:
-                break
-            last_pk = batch[-1].pk
+    pending = 0
+    for model, field in fields:
+        for batch in _batches(_not_under(model, field, primary), batch_size):
             for instance in batch:
-                envelope = field.raw(instance)
-                if envelope is None:
-                    continue
-                if envelope.startswith(f"{crypto.ENVELOPE_VERSION}:{primary}:"):
-                    unchanged += 1
-                    continue
-                try:
-                    value = field.open(instance, envelope)
-                except (crypto.DecryptionError, ValueError):
-                    failures.append(unopenable(field, instance, envelope))
-                    continue
-                if failures:
-                    continue  # rolled back anyway: only look for more rows to report
-                resealed: Sealed = field.seal(instance, value)
-                model._default_manager.filter(pk=instance.pk).update(**{field.attname: resealed})
-                reencrypted += 1
+                failure = unopenable(field, instance, field.raw(instance))
+                if failure is not None:
+                    failures.append(failure)
+            pending += len(batch)
     if failures:
         raise RotationBlocked(failures)
+    unchanged = sum(_under(model, field, primary).count() for model, field in fields)
+    if not pending:
+        return RotationResult(key_id=primary, reencrypted=0, unchanged=unchanged)
+
+    key_check_verify_primary()  # a wrong primary key stops here, before any batch
+    reencrypted = 0
+    for model, field in fields:
+        rows = _not_under(model, field, primary)
+        last_pk, number = None, 0
+        while True:
+            with transaction.atomic():
+                page = rows if last_pk is None else rows.filter(pk__gt=last_pk)
+                # Locks this batch's rows until the batch commits; a concurrent write waits
+                # for one batch at most, and the value sealed is the one under the lock.
+                batch = list(page.select_for_update()[:batch_size])
+                if not batch:
+                    break
+                last_pk = batch[-1].pk
+                sealed, failed = _reseal(field, batch)
+                if failed:
+                    raise RotationBlocked(failed, reencrypted=reencrypted)
+                _write(model, field, sealed)
+            reencrypted += len(sealed)
+            number += 1
+            if on_batch is not None:
+                on_batch(RotationProgress(model._meta.label, field.name, number, reencrypted))
     return RotationResult(key_id=primary, reencrypted=reencrypted, unchanged=unchanged)
+
+
+def _prefix(field: EncryptedJSONField, key_id: str) -> dict[str, Sealed]:
+    # The field refuses plain strings in queries; the prefix is an envelope's first part.
+    return {f"{field.attname}__startswith": Sealed(f"{crypto.ENVELOPE_VERSION}:{key_id}:")}
+
+
+def _under(model: type[models.Model], field: EncryptedJSONField, key_id: str):
+    return model._default_manager.filter(**_prefix(field, key_id))
+
+
+def _not_under(model: type[models.Model], field: EncryptedJSONField, key_id: str):
+    rows = model._default_manager.only("pk", field.attname).order_by("pk")
+    return rows.exclude(**{f"{field.attname}__isnull": True}).exclude(**_prefix(field, key_id))
+
+
+def _batches(rows, batch_size: int) -> Iterator[list[models.Model]]:
+    """Keyset pages on the primary key: each query starts after the last row seen."""
+    last_pk = None
+    while True:
+        page = rows if last_pk is None else rows.filter(pk__gt=last_pk)
+        batch = list(page[:batch_size])
+        if not batch:
+            return
+        last_pk = batch[-1].pk
+        yield batch
+
+
+def _reseal(
+    field: EncryptedJSONField, batch: list[models.Model]
+) -> tuple[dict[object, Sealed], list[Unopenable]]:
+    sealed: dict[object, Sealed] = {}
+    failed: list[Unopenable] = []
+    for instance in batch:
+        envelope = field.raw(instance)
+        try:
+            value = field.open(instance, envelope)
+        except (crypto.DecryptionError, ValueError):
+            failed.append(unopenable(field, instance, envelope))
+            continue
+        sealed[instance.pk] = field.seal(instance, value)
+    return sealed, failed
+
+
+def _write(model: type[models.Model], field: EncryptedJSONField, sealed: dict) -> None:
+    # bulk_update's own statement (UPDATE … SET col = CASE pk WHEN … THEN … END WHERE pk IN …).
+    # bulk_update itself reads the value through the field's descriptor, which decrypts.
+    whens = [
+        When(pk=pk, then=Value(envelope, output_field=field)) for pk, envelope in sealed.items()
+    ]
+    model._default_manager.filter(pk__in=list(sealed)).update(
+        **{field.attname: Case(*whens, output_field=field)}
+    )
