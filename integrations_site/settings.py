@@ -258,6 +258,13 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 API_TOKEN_FAILURE_LIMIT = env.int("API_TOKEN_FAILURE_LIMIT", default=20)
 API_TOKEN_FAILURE_WINDOW = env.int("API_TOKEN_FAILURE_WINDOW_SECONDS", default=300)
 
+# --- API lists: keyset pages (integrations_site/api/paging.py) -------------------------------
+# Rows per page when ?pageSize= is not given, and the most a client may ask for.
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=100)
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=1000)
+if not 1 <= API_PAGE_SIZE <= API_MAX_PAGE_SIZE:
+    raise ImproperlyConfigured("API_PAGE_SIZE must be between 1 and API_MAX_PAGE_SIZE.")
+
 # --- Logging: every handler passes through the secret mask -----------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 # "plain" (development) or "json": one object per line with the request id, user and org ids.

@@ -16,6 +16,7 @@ from ninja import Query, Router, Status
 from integrations_site.api.auth import RuntimeBearerToken
 from integrations_site.api.common import ERRORS, membership_for
 from integrations_site.api.errors import ApiError
+from integrations_site.api.paging import PAGED, PageQuery, keyset_page, page_response
 from integrations_site.organizations.models import Membership
 from integrations_site.organizations.scoping import get_object_in_org_or_404
 
@@ -53,11 +54,39 @@ def _integration(membership: Membership, integration_id: UUID) -> Integration:
     )
 
 
-@router.get("/orgs/{org_id}/integrations", response={200: list[IntegrationOut], **ERRORS})
-def integrations_list(request: HttpRequest, org_id: UUID):
+def _integration_row(row: dict) -> dict:
+    """IntegrationOut from a `list_rows()` row (the same fields as integration_out)."""
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "type": row["type"],
+        "org": row["organization_id"],
+        "creator": row["creator"],
+        "createdAt": row["created_at"],
+        "updatedAt": row["updated_at"],
+        "metadata": row["metadata"],
+        "provider": row["provider"],
+        "account": row["account"],
+        "region": row["region"],
+        "keyHint": row["key_hint"],
+        "status": row["status"],
+        "statusReason": row["status_reason"],
+        "checkedAt": row["checked_at"],
+        "registry": row["registry"],
+    }
+
+
+@router.get(
+    "/orgs/{org_id}/integrations",
+    response={200: list[IntegrationOut], **ERRORS},
+    openapi_extra=PAGED,
+    summary="One page of integrations, newest first (next page in the Link header)",
+)
+def integrations_list(request: HttpRequest, org_id: UUID, paging: Query[PageQuery]):
     membership = membership_for(request, org_id)
-    integrations = Integration.objects.for_organization(membership.organization).for_list()
-    return [integration_out(integration) for integration in integrations]
+    rows = Integration.objects.for_organization(membership.organization).list_rows()
+    page = keyset_page(request, rows, paging)
+    return page_response(request, page, [_integration_row(row) for row in page.rows])
 
 
 @router.post("/orgs/{org_id}/integrations", response={201: IntegrationOut, **ERRORS})

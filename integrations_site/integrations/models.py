@@ -1,14 +1,22 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
+from django.db.models import F
 from django.db.models.functions import Lower
 
 from integrations_site.encryption.fields import EncryptedJSONField
 from integrations_site.organizations.models import Organization
 from integrations_site.organizations.scoping import OrgScopedQuerySet
 
-from .providers.base import IntegrationType, Provider, get_provider, provider_display_name
+from .providers.base import (
+    IntegrationType,
+    Provider,
+    get_provider,
+    provider_display_name,
+    providers_for,
+)
 
 __all__ = [
     "CachedPullCredentials",
@@ -25,22 +33,69 @@ class IntegrationStatus(models.TextChoices):
     NOT_VERIFIED = "not_verified", "Not verified"
 
 
+def normalise_registry(host: str) -> str:
+    """A registry host as stored and looked up: lower-case, no scheme, no path or trailing
+    slash, the port kept (`registry.example.com:5000` and `registry.example.com` are two
+    registries to Docker too)."""
+    host = host.strip().lower()
+    for scheme in ("https://", "http://"):
+        host = host.removeprefix(scheme)
+    return host.split("/", 1)[0]
+
+
+# The API list's columns (api.py), read with .values(): no ciphertext, no model instances.
+LIST_COLUMNS = (
+    "id",
+    "name",
+    "type",
+    "organization_id",
+    "created_at",
+    "updated_at",
+    "metadata",
+    "provider",
+    "account",
+    "region",
+    "key_hint",
+    "status",
+    "status_reason",
+    "checked_at",
+    "registry",
+)
+
+
 class IntegrationQuerySet(OrgScopedQuerySet):
     def name_contains(self, text: str) -> "IntegrationQuerySet":
         return self.filter(name__icontains=text) if text else self
 
     def serving_registry(self, registry: str) -> "Integration | None":
-        """The registry integration serving `registry` (newest first wins)."""
-        candidates = self.filter(type=IntegrationType.PRIVATE_REGISTRY).defer("credentials")
-        for integration in candidates:
-            provider = get_provider(integration.provider)
-            if provider is not None and provider.registry_host(integration) == registry:
-                return integration
-        return None
+        """The registry integration serving `registry` (newest first wins): one query on the
+        stored, normalised host, by the (organization, type, registry) index."""
+        host = normalise_registry(registry)
+        if not host:
+            return None
+        registered = [provider.key for provider in providers_for(IntegrationType.PRIVATE_REGISTRY)]
+        return (
+            self.filter(type=IntegrationType.PRIVATE_REGISTRY, registry=host)
+            .filter(provider__in=registered)
+            .defer("credentials")
+            .order_by("-created_at", "-id")
+            .first()
+        )
 
     def for_list(self) -> "IntegrationQuerySet":
         # The list never needs the ciphertext; deferring it keeps pages light.
         return self.select_related("created_by").defer("credentials")
+
+    def list_rows(self) -> "IntegrationQuerySet":
+        """Dicts of LIST_COLUMNS plus `creator`, the username joined in (no user objects)."""
+        username = f"created_by__{get_user_model().USERNAME_FIELD}"
+        return self.values(*LIST_COLUMNS, creator=F(username))
+
+    def bulk_create(self, objs, *args, **kwargs):
+        # bulk_create skips save(): normalise the hosts here too.
+        for integration in objs:
+            integration.registry = normalise_registry(integration.registry)
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class Integration(models.Model):
@@ -87,10 +142,24 @@ class Integration(models.Model):
                 violation_error_message="An integration with this name already exists.",
             ),
         ]
-        indexes = [models.Index(fields=["organization", "-created_at"])]
+        indexes = [
+            # Keyset pages of the API list: newest first, the id breaking ties.
+            models.Index(
+                fields=["organization", "-created_at", "-id"], name="integration_org_newest"
+            ),
+            # serving_registry(): which integration serves an image's host.
+            models.Index(
+                fields=["organization", "type", "registry"], name="integration_org_registry"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # Every write stores the host the way serving_registry() looks it up.
+        self.registry = normalise_registry(self.registry)
+        super().save(*args, **kwargs)
 
     @property
     def provider_display(self) -> str:
