@@ -7,13 +7,16 @@ create body goes through the same form as the UI, bucket check included."""
 from datetime import datetime
 from uuid import UUID
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from integrations_site.api.common import ERRORS, Strict, membership_for
 from integrations_site.api.errors import ApiError
+from integrations_site.api.paging import PAGED, PageQuery, keyset_page, page_response
 from integrations_site.organizations.models import Membership
 from integrations_site.organizations.scoping import get_object_in_org_or_404
 
@@ -92,11 +95,45 @@ def _raise_invalid(error: ValidationError) -> None:
     raise ApiError(400, "The request has invalid fields.", code="invalid", fields=fields)
 
 
-@router.get("/orgs/{org_id}/drivers", response={200: list[DriverOut], **ERRORS})
-def drivers_list(request: HttpRequest, org_id: UUID):
+@router.get(
+    "/orgs/{org_id}/drivers",
+    response={200: list[DriverOut], **ERRORS},
+    openapi_extra=PAGED,
+    summary="One page of storage drivers, newest first (next page in the Link header)",
+)
+def drivers_list(request: HttpRequest, org_id: UUID, paging: Query[PageQuery]):
     membership = membership_for(request, org_id)
-    drivers = StorageDriver.objects.for_organization(membership.organization).for_list()
-    return [_out(driver) for driver in drivers]
+    username = f"created_by__{get_user_model().USERNAME_FIELD}"
+    # Joined names, not related objects: no ciphertext and no model instance per row.
+    rows = StorageDriver.objects.for_organization(membership.organization).values(
+        "id",
+        "created_at",
+        "name",
+        "organization_id",
+        "integration_id",
+        "bucket",
+        "path",
+        "region",
+        integration_name=F("integration__name"),
+        creator=F(username),
+    )
+    page = keyset_page(request, rows, paging)
+    body = [
+        {
+            "id": row["id"],
+            "name": row["name"],
+            "org": row["organization_id"],
+            "integrationId": row["integration_id"],
+            "integrationName": row["integration_name"],
+            "bucket": row["bucket"],
+            "path": row["path"],
+            "region": row["region"],
+            "creator": row["creator"],
+            "createdAt": row["created_at"],
+        }
+        for row in page.rows
+    ]
+    return page_response(request, page, body)
 
 
 @router.post(
