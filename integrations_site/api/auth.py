@@ -5,7 +5,10 @@ answers 403. `RuntimeBearerToken` also accepts runtime tokens, and is named only
 endpoints that hand out registry pull credentials (and /users/me, which says who is calling).
 
 A JWT-form token must carry this site's signature and be unexpired before it is looked up;
-either form is then found by the hash of the whole token, so a revoked one fails at once."""
+either form is then found by the hash of the whole token, so a revoked one fails at once. A found
+row is cached for a minute (ApiToken.objects.for_bearer): revoking, deleting or deactivating its
+user purges it, so revocation still takes effect at once; use is written at most once a
+minute (ApiToken.touch)."""
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -24,9 +27,7 @@ def _token(request: HttpRequest, raw: str) -> ApiToken | None:
     bearer_failures_check(request)
     token = None
     if not looks_like_jwt(raw) or token_claims(raw) is not None:
-        token = (
-            ApiToken.objects.active().matching(raw).select_related("user", "organization").first()
-        )
+        token = ApiToken.objects.for_bearer(raw)
     if token is None:
         bearer_failure_record(request)
         return None

@@ -2,8 +2,10 @@ import hashlib
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.core.cache import cache
+from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from integrations_site.organizations.models import Organization
@@ -12,6 +14,14 @@ from integrations_site.organizations.models import Organization
 TOKEN_PREFIX = "dlt_"
 # A JWT-form token's hint: its last characters (the header is the same for every token).
 JWT_HINT_LENGTH = 6
+# A found token row is kept in the cache this long, so a busy client's calls skip the lookup;
+# revoking or deleting it (or deactivating its user) purges it at once (token_forget).
+TOKEN_CACHE_SECONDS = 60
+# Last-used time is written at most this often per token.
+TOUCH_INTERVAL_SECONDS = 60
+# Marks a purged entry: no lookup may cache the row again until it runs out, so a request
+# that read the row just before the revocation can't put it back.
+_FORGOTTEN = "forgotten"
 
 
 def hash_token(raw: str) -> str:
@@ -38,6 +48,25 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
 
     def matching(self, raw: str) -> "ApiTokenQuerySet":
         return self.filter(token_hash=hash_token(raw))
+
+    def for_bearer(self, raw: str) -> "ApiToken | None":
+        """The active token `raw`, with its user and organization: from the cache when a
+        recent call found it (no query), else one query, then cached for TOKEN_CACHE_SECONDS.
+        A cached row is still refused once it expires."""
+        key = _cache_key(hash_token(raw))
+        cached = cache.get(key)
+        if isinstance(cached, ApiToken):
+            return None if cached.is_expired else cached
+        token = (
+            self.active()
+            .matching(raw)
+            .select_related("user", "organization")
+            .defer("user__password")  # never copied into a (shared) cache
+            .first()
+        )
+        if token is not None and cached is None:
+            cache.add(key, token, timeout=TOKEN_CACHE_SECONDS)  # never over a purge mark
+        return token
 
 
 class ApiToken(models.Model):
@@ -114,8 +143,52 @@ class ApiToken(models.Model):
         return self.expires_at is not None and self.expires_at <= timezone.now()
 
     def touch(self) -> None:
-        """Record use, at most once a minute, so busy clients don't write on every call."""
+        """Record use, at most once a minute, so busy clients don't write on every call: the
+        row's own time says when it was last written, and a cache mark (one atomic add, seen
+        by every process sharing the cache) lets only one call a minute write it."""
         now = timezone.now()
-        if self.last_used_at is None or (now - self.last_used_at).total_seconds() > 60:
+        if (
+            self.last_used_at is not None
+            and (now - self.last_used_at).total_seconds() <= TOUCH_INTERVAL_SECONDS
+        ):
+            return
+        if cache.add(f"api-token-used:{self.pk}", True, timeout=TOUCH_INTERVAL_SECONDS):
             ApiToken.objects.filter(pk=self.pk).update(last_used_at=now)
             self.last_used_at = now
+
+
+def _cache_key(token_hash: str) -> str:
+    return f"api-token:{token_hash}"
+
+
+def token_forget(token_hashes: list[str]) -> None:
+    """Purge cached token rows now and again at commit, leaving a mark that keeps them out of
+    the cache for a while: the next call reads the database and sees the change."""
+
+    def forget() -> None:
+        cache.set_many(
+            {_cache_key(token_hash): _FORGOTTEN for token_hash in token_hashes},
+            timeout=TOKEN_CACHE_SECONDS,
+        )
+
+    if token_hashes:
+        forget()
+        transaction.on_commit(forget)
+
+
+def _token_changed(sender, instance: ApiToken, created: bool = False, **kwargs) -> None:
+    # Any save of an existing token (revocation) or its deletion (the admin revokes by
+    # deleting; deleting a user or an organization cascades here too).
+    if not created:
+        token_forget([instance.token_hash])
+
+
+def _user_changed(sender, instance, created: bool = False, **kwargs) -> None:
+    # A deactivated user's tokens stop at once, as the uncached lookup promised.
+    if not created and not instance.is_active:
+        token_forget(list(instance.api_tokens.values_list("token_hash", flat=True)))
+
+
+post_save.connect(_token_changed, sender=ApiToken, dispatch_uid="api_token_changed")
+post_delete.connect(_token_changed, sender=ApiToken, dispatch_uid="api_token_deleted")
+post_save.connect(_user_changed, sender=settings.AUTH_USER_MODEL, dispatch_uid="api_user_changed")

@@ -78,6 +78,7 @@ def runtime_token_create(
 
 @transaction.atomic
 def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    """Revoke at once: the save purges the cached row too (models.token_forget, on save)."""
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
