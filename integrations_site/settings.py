@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "integrations_site.audit",
     "integrations_site.organizations",
     "integrations_site.encryption",
     "integrations_site.integrations",
@@ -101,6 +102,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every response (even a redirect or an error page) carries X-Request-ID and is timed.
     "integrations_site.ops.middleware.RequestIdMiddleware",
+    # The request's id, client address and caller, for the audit events it records.
+    "integrations_site.audit.middleware.AuditContextMiddleware",
     "integrations_site.ops.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files answer before sessions, CSRF and the rest (whitenoise).
@@ -297,6 +300,11 @@ LOGGING = {
 }
 
 INTEGRATIONS_PAGE_SIZE = 50
+
+# --- Audit trail (integrations_site/audit) ----------------------------------------------------
+# manage.py prune_audit deletes events older than this; each chain keeps an anchor and verifies.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+AUDIT_PAGE_SIZE = 50
 
 # --- Bounded time -----------------------------------------------------------------------------
 # No request waits longer than this for registries and cloud APIs (a pipeline install, a reload

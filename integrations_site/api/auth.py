@@ -15,6 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
+from integrations_site import audit
+
 from .jwt_tokens import looks_like_jwt, token_claims
 from .models import ApiToken
 from .throttling import bearer_failure_record, bearer_failures_check
@@ -30,10 +32,16 @@ def _token(request: HttpRequest, raw: str) -> ApiToken | None:
         token = ApiToken.objects.for_bearer(raw)
     if token is None:
         bearer_failure_record(request)
+        audit.record(action="token.use", outcome=audit.FAILURE, target_type="token")
         return None
     token.touch()
     # A runtime token acts as nobody: it has no user, and no user's role.
     request.user = token.user if token.user_id else AnonymousUser()
+    audit.actor_set(
+        kind="runtime" if token.is_runtime else "token",
+        id=token.pk,
+        name=f"{token.user.get_username() if token.user_id else 'runtime'}: {token.name}",
+    )
     return token
 
 

@@ -5,6 +5,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from integrations_site import audit
 from integrations_site.organizations.models import Organization
 
 from .jwt_tokens import KIND_RUNTIME, KIND_USER, token_encode
@@ -46,6 +47,7 @@ def _new_token(
         expires_at=expires_at,
         **fields,
     )
+    audit.record(action="token.create", target=token, details={"kind": identity["kind"]})
     return token, raw
 
 
@@ -82,4 +84,5 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        audit.record(action="token.revoke", target=token)
     return token

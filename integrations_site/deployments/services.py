@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from integrations_site import audit
 from integrations_site.integrations.images import parse_image
 from integrations_site.organizations.models import Organization
 from integrations_site.organizations.scoping import not_found_message
@@ -86,6 +87,16 @@ def _record(
             reason=outcome.reason,
             integration_name=outcome.integration_name,
             created_by=user,
+        )
+        audit.record(
+            action=f"{target._meta.model_name}.{action}",
+            target=target,
+            target_name=str(target),
+            organization_id=target.organization_id
+            if isinstance(target, Service)
+            else target.pipeline.organization_id,
+            outcome=audit.SUCCESS if outcome.status == RunStatus.RUNNING else audit.FAILURE,
+            details={"image": target.runner_image, "status": outcome.status},
         )
         written.append(target)
     return written

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.debug import sensitive_variables
 from ninja import Query, Router, Status
 
+from integrations_site import audit
 from integrations_site.api.auth import RuntimeBearerToken
 from integrations_site.api.common import ERRORS, membership_for
 from integrations_site.api.errors import ApiError
@@ -242,6 +243,11 @@ def _pull_response(integration: Integration) -> HttpResponse:
         raise ApiError(
             502, messages.credentials_rejected(integration.name, error), code="credentials_rejected"
         ) from None
+    audit.record(
+        action="integration.pull_credentials",
+        target=integration,
+        details={"registry": pull.registry},
+    )
     auth = base64.b64encode(f"{pull.username}:{pull.password}".encode()).decode()
     body = {
         "auths": {

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from integrations_site import audit
 from integrations_site.organizations.models import Organization
 from integrations_site.organizations.scoping import not_found_message
 from integrations_site.validation import clean_name
@@ -139,6 +140,9 @@ def integration_create(
     _apply_credentials(integration, provider, credentials)
     _apply_check(integration, check)
     _save_unique(integration, force_insert=True)
+    audit.record(
+        action="integration.create", target=integration, details={"status": integration.status}
+    )
     return integration
 
 
@@ -170,6 +174,11 @@ def integration_update(
         integration.credentials_version += 1
         _apply_check(integration, check)
     _save_unique(integration)
+    audit.record(
+        action="integration.update",
+        target=integration,
+        details={"fields": [*(["name"] if name is not None else []), *sorted(credentials or {})]},
+    )
     return integration
 
 
@@ -191,6 +200,14 @@ def integration_create_checked(
     result = provider.check(credentials, repository=repository)
     metrics.check_recorded(provider=provider.key, result=result)
     if not result.ok and not result.unreachable and not create_on_failure:
+        audit.record(
+            action="integration.create",
+            outcome=audit.FAILURE,
+            organization_id=organization.pk,
+            target_type="integration",
+            target_name=name,
+            details={"status": "failed"},
+        )
         return CreateOutcome(check=result, integration=None)
     integration = integration_create(
         organization=organization,
@@ -239,6 +256,12 @@ def integration_record_check(*, integration: Integration, result: CheckResult) -
     _lock_or_404(integration)
     _apply_check(integration, result)
     integration.save(update_fields=["status", "status_reason", "checked_at", "updated_at"])
+    audit.record(
+        action="integration.check",
+        target=integration,
+        outcome=audit.SUCCESS if result.ok else audit.FAILURE,
+        details={"status": integration.status},
+    )
     return integration
 
 
@@ -266,6 +289,7 @@ def integration_check(*, integration: Integration, repository: str = "") -> Chec
     return result
 
 
+@audit.failures_recorded(IntegrationInUse, action="integration.delete", target="integration")
 @transaction.atomic
 def integration_delete(*, integration: Integration) -> None:
     """Delete an integration and its ciphertext. Access through it ends with the row, and
@@ -279,6 +303,7 @@ def integration_delete(*, integration: Integration) -> None:
             deleted, _ = Integration.objects.filter(pk=integration.pk).delete()
             if not deleted:  # a concurrent delete came first; its hooks ran there
                 raise Http404(not_found_message(Integration))
+            audit.record(action="integration.delete", target=integration)
             # Another integration may serve the same registry; then nothing loses access.
             if (
                 registry

@@ -4,6 +4,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from integrations_site import audit
 from integrations_site.integrations.models import Integration, IntegrationType
 from integrations_site.organizations.models import Organization
 
@@ -59,6 +60,7 @@ def storage_driver_create(
                 {"name": ValidationError(NAME_TAKEN, code="name_taken")}
             ) from None
         raise
+    audit.record(action="storagedriver.create", target=driver, details={"bucket": bucket})
     return driver
 
 
@@ -66,3 +68,4 @@ def storage_driver_create(
 def storage_driver_delete(*, driver: StorageDriver) -> None:
     """Delete the driver. The bucket and its objects are not touched."""
     StorageDriver.objects.filter(pk=driver.pk).delete()
+    audit.record(action="storagedriver.delete", target=driver)

@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from integrations_site.audit import messages
+from integrations_site.audit.models import AuditChain
+from integrations_site.audit.services import verify_all
+
+
+class Command(BaseCommand):
+    help = (
+        "Walk every audit hash chain (one per organization, one site-wide) and name the first "
+        "broken link of each; exits with status 1 if any is broken."
+    )
+
+    def handle(self, *args, **options) -> None:
+        broken = verify_all()
+        if broken:
+            raise CommandError(
+                "\n".join(messages.CHAIN_BROKEN.format(link=link) for link in broken)
+            )
+        self.stdout.write(messages.CHAIN_INTACT.format(chains=AuditChain.objects.count()))
