@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from django.db import connections, models, router, transaction
 
+from integrations_site import audit
+
 from . import crypto
 from .fields import EncryptedJSONField, Sealed
 from .services import key_check_verify_primary
@@ -74,6 +76,13 @@ def rotate_encryption_keys(
                     failures.append(failure)
             pending += len(batch)
     if failures:
+        audit.record(
+            action="key.rotate",
+            outcome=audit.FAILURE,
+            target_type="encryption key",
+            target_id=primary,
+            details={"unopenable_rows": len(failures)},
+        )
         raise RotationBlocked(failures)
     unchanged = sum(_under(model, field, primary).count() for model, field in fields)
     if not pending:
@@ -97,6 +106,17 @@ def rotate_encryption_keys(
                 if failed:
                     raise RotationBlocked(failed, reencrypted=reencrypted)
                 _write(model, field, sealed)
+                audit.record(
+                    action="key.rotate",
+                    target_type="encryption key",
+                    target_id=primary,
+                    details={
+                        "model": model._meta.label,
+                        "field": field.name,
+                        "rows": len(sealed),
+                        "key_ids": sorted(crypto.key_ring().keys),
+                    },
+                )
             reencrypted += len(sealed)
             number += 1
             if on_batch is not None:
