@@ -4,6 +4,7 @@
     dl.login_token("TOKEN"); dl.set_base_url("http://127.0.0.1:8000")
     org = dl.organizations.get(organization_id=org_id)
     org.integrations.create(integrations_type=dl.IntegrationType.PRIVATE_REGISTRY, ...)
+    for integration in org.integrations.list(): ...   # pages followed lazily (PagedList)
 
 Needs only `requests`: it imports nothing from Django."""
 
@@ -14,6 +15,7 @@ from .drivers import Driver, Drivers, drivers
 from .entities import CheckResult, CheckStep, Integration, IntegrationType
 from .integrations import Integrations, integrations
 from .organizations import Organization, Organizations, organizations
+from .paging import PagedList
 from .utils import IntegrationUtils
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "Node",
     "Organization",
     "Organizations",
+    "PagedList",
     "Pipeline",
     "Pipelines",
     "Service",

@@ -1,7 +1,12 @@
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+from urllib.parse import urlencode
 
 from . import exceptions
 from .client import Client
+from .paging import PagedList
+
+T = TypeVar("T")
 
 
 class OrgScopedRepository:
@@ -24,3 +29,21 @@ class OrgScopedRepository:
         """This repository, or one bound to `organization_id` for entities it returns."""
         org_id = organization_id or self._organization_id
         return self if org_id == self._organization_id else type(self)(self._client, org_id)
+
+    def _paged(
+        self,
+        organization_id: str | None,
+        wrap: Callable[[Any], T],
+        *,
+        page_size: int | None = None,
+        count: bool = False,
+    ) -> PagedList[T]:
+        """The first page of this collection now; the others as iteration reaches them."""
+        path = self._path(organization_id)
+        params: dict[str, Any] = {}
+        if page_size is not None:
+            params["pageSize"] = page_size
+        if count:
+            params["count"] = "true"
+        first = self._client.page(path, urlencode(params))
+        return PagedList(first, lambda query: self._client.page(path, query), wrap)

@@ -2,6 +2,7 @@
 
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -44,7 +45,26 @@ class Client:
         self._token = value
 
     def request(self, method: str, path: str, *, json: Any = None) -> Any:
-        url = f"{self.base_url}{API_PREFIX}{path}"
+        response = self._send(method, f"{self.base_url}{API_PREFIX}{path}", json=json)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    def page(self, path: str, query: str = "") -> tuple[list[Any], str | None, int | None]:
+        """GET one page of a list: its items, the next page's query string (from the Link
+        header) and the total (X-Total-Count), each None when not sent. Only the next link's
+        query is used, on this client's own base URL: the token goes to no other host."""
+        url = f"{self.base_url}{API_PREFIX}{path}" + (f"?{query}" if query else "")
+        response = self._send("GET", url)
+        following = response.links.get("next", {}).get("url")
+        total = response.headers.get("X-Total-Count")
+        return (
+            response.json(),
+            urlsplit(following).query if following else None,
+            int(total) if total is not None and total.isdigit() else None,
+        )
+
+    def _send(self, method: str, url: str, *, json: Any = None) -> requests.Response:
         headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
         try:
             response = self._session.request(
@@ -65,9 +85,7 @@ class Client:
             except ValueError:
                 body = None
             raise exceptions.from_response(response.status_code, body)
-        if response.status_code == 204 or not response.content:
-            return None
-        return response.json()
+        return response
 
 
 client = Client()

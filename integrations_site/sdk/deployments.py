@@ -7,6 +7,7 @@ from typing import Any
 
 from .base import OrgScopedRepository
 from .entities import _timestamp
+from .paging import PagedList
 
 
 @dataclass
@@ -87,9 +88,22 @@ class Services(OrgScopedRepository):
         )
         return Service.from_json(data, self)
 
-    def list(self, organization_id: str | None = None) -> list[Service]:
-        data = self._client.request("GET", self._path(organization_id))
-        return [Service.from_json(item, self) for item in data]
+    def list(
+        self,
+        organization_id: str | None = None,
+        *,
+        page_size: int | None = None,
+        count: bool = False,
+    ) -> PagedList[Service]:
+        """Services, newest first: a PagedList holding the first page (`.items`),
+        reading the next ones as iteration reaches them; `.total_count` is the total when
+        known (`count=True` asks the server for it)."""
+        return self._paged(
+            organization_id,
+            lambda item: Service.from_json(item, self),
+            page_size=page_size,
+            count=count,
+        )
 
     def get(self, service_id: str, organization_id: str | None = None) -> Service:
         data = self._client.request("GET", self._path(organization_id, f"/{service_id}"))
@@ -120,9 +134,22 @@ class Pipelines(OrgScopedRepository):
         data = self._client.request("POST", self._path(organization_id), json=body)
         return Pipeline.from_json(data, self)
 
-    def list(self, organization_id: str | None = None) -> list[Pipeline]:
-        data = self._client.request("GET", self._path(organization_id))
-        return [Pipeline.from_json(item, self) for item in data]
+    def list(
+        self,
+        organization_id: str | None = None,
+        *,
+        page_size: int | None = None,
+        count: bool = False,
+    ) -> PagedList[Pipeline]:
+        """Pipelines, newest first: a PagedList holding the first page (`.items`),
+        reading the next ones as iteration reaches them; `.total_count` is the total when
+        known (`count=True` asks the server for it)."""
+        return self._paged(
+            organization_id,
+            lambda item: Pipeline.from_json(item, self),
+            page_size=page_size,
+            count=count,
+        )
 
     def get(self, pipeline_id: str, organization_id: str | None = None) -> Pipeline:
         data = self._client.request("GET", self._path(organization_id, f"/{pipeline_id}"))

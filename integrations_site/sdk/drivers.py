@@ -14,6 +14,7 @@ from typing import Any
 from . import exceptions
 from .base import OrgScopedRepository
 from .client import client as default_client
+from .paging import PagedList
 
 
 def _timestamp(value: str | None) -> datetime | None:
@@ -89,10 +90,23 @@ class Drivers(OrgScopedRepository):
         data = self._client.request("POST", self._path(organization_id), json=body)
         return Driver.from_json(data, self._bound(organization_id))
 
-    def list(self, organization_id: str | None = None) -> list[Driver]:
-        data = self._client.request("GET", self._path(organization_id))
+    def list(
+        self,
+        organization_id: str | None = None,
+        *,
+        page_size: int | None = None,
+        count: bool = False,
+    ) -> PagedList[Driver]:
+        """Storage drivers, newest first: a PagedList holding the first page (`.items`),
+        reading the next ones as iteration reaches them; `.total_count` is the total when
+        known (`count=True` asks the server for it)."""
         bound = self._bound(organization_id)
-        return [Driver.from_json(item, bound) for item in data]
+        return self._paged(
+            organization_id,
+            lambda item: Driver.from_json(item, bound),
+            page_size=page_size,
+            count=count,
+        )
 
     def get(self, driver_id: str, organization_id: str | None = None) -> Driver:
         data = self._client.request("GET", self._path(organization_id, f"/{driver_id}"))

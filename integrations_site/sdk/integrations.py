@@ -4,6 +4,7 @@ from . import exceptions
 from .base import OrgScopedRepository
 from .client import client as default_client
 from .entities import CheckResult, Integration, IntegrationType
+from .paging import PagedList
 
 
 class Integrations(OrgScopedRepository):
@@ -29,10 +30,23 @@ class Integrations(OrgScopedRepository):
         data = self._client.request("POST", self._path(organization_id), json=body)
         return Integration.from_json(data, self._bound(organization_id))
 
-    def list(self, organization_id: str | None = None) -> list[Integration]:
-        data = self._client.request("GET", self._path(organization_id))
+    def list(
+        self,
+        organization_id: str | None = None,
+        *,
+        page_size: int | None = None,
+        count: bool = False,
+    ) -> PagedList[Integration]:
+        """Integrations, newest first: a PagedList holding the first page (`.items`),
+        reading the next ones as iteration reaches them; `.total_count` is the total when
+        known (`count=True` asks the server for it)."""
         bound = self._bound(organization_id)
-        return [Integration.from_json(item, bound) for item in data]
+        return self._paged(
+            organization_id,
+            lambda item: Integration.from_json(item, bound),
+            page_size=page_size,
+            count=count,
+        )
 
     def get(self, integrations_id: str, organization_id: str | None = None) -> Integration:
         data = self._client.request("GET", self._path(organization_id, f"/{integrations_id}"))
