@@ -5,6 +5,7 @@ urls.py, which mounts it at /api/v1/."""
 
 from ninja import NinjaAPI
 
+from integrations_site.api.audit import router as audit_router
 from integrations_site.api.auth import BearerToken
 from integrations_site.api.errors import install_exception_handlers
 from integrations_site.api.users import router as users_router
@@ -32,3 +33,4 @@ api.add_router("/", deployments_router)
 api.add_router("/", storage_router)
 api.add_router("/", platform_drivers_router)
 api.add_router("/", users_router)
+api.add_router("/", audit_router)
