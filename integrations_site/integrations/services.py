@@ -87,7 +87,21 @@ def _apply_credentials(integration: Integration, provider: Provider, credentials
     integration.region = display.region
     integration.key_hint = display.key_hint
     integration.registry = display.registry
+    if display.metadata:
+        integration.metadata = {**integration.metadata, **display.metadata}
     integration.credentials = provider.credentials(credentials)
+
+
+def _forget_cached(integration: Integration) -> None:
+    """Let the provider drop what it cached for the integration (e.g. role sessions); it
+    may need the stored credentials, so this runs while the row still holds them."""
+    provider = get_provider(integration.provider)
+    if provider is None:
+        return
+    try:
+        provider.forget(integration)
+    except Integration.DoesNotExist:
+        raise Http404(not_found_message(Integration)) from None
 
 
 def _lock_or_404(integration: Integration) -> None:
@@ -170,6 +184,7 @@ def integration_update(
         integration.type = provider.integration_type
         integration.metadata = {**integration.metadata, **provider.metadata()}
         purge_pull_credentials(integration)
+        _forget_cached(integration)
         _apply_credentials(integration, provider, credentials)
         integration.credentials_version += 1
         _apply_check(integration, check)
@@ -236,6 +251,12 @@ def integration_update_checked(
         name = integration_name_clean(
             organization=integration.organization, name=name, exclude=integration
         )
+    if provider is not None and credentials is not None and provider.key == integration.provider:
+        try:
+            previous = integration.credentials  # often deferred: read now, and it may be gone
+        except Integration.DoesNotExist:
+            raise Http404(not_found_message(Integration)) from None
+        credentials = provider.keep_on_replace(previous, credentials)
     check = provider.check(credentials) if provider and credentials is not None else None
     if check is not None:
         metrics.check_recorded(provider=provider.key, result=check)
@@ -298,6 +319,7 @@ def integration_delete(*, integration: Integration) -> None:
     Objects that must not outlive it (storage drivers) restrict it: deleting is then refused
     with their names. (Deleting the whole organization still cascades to both.)"""
     registry = integration.registry_host
+    _forget_cached(integration)
     try:
         with transaction.atomic():
             deleted, _ = Integration.objects.filter(pk=integration.pk).delete()

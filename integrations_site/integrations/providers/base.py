@@ -6,6 +6,7 @@ module, so a new provider is one new module in this package plus its tests: it s
 ``Provider`` and is decorated with ``@register``; ``load_providers()`` imports every module
 of the package at start-up."""
 
+import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -92,6 +93,28 @@ class Display:
     region: str = ""
     key_hint: str = ""
     registry: str = ""  # the registry host, for registry providers
+    # Non-secret values kept in the integration's metadata (e.g. a site-generated External ID),
+    # so lists and public_details() read them without opening the credentials.
+    metadata: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PublicDetail:
+    """A non-secret value the user needs on the provider's side to finish setting up (e.g. a
+    role's trust policy): shown in the create dialog and returned by the API as `details`."""
+
+    key: str  # the API's name, e.g. "externalId"
+    label: str
+    value: str | dict  # a dict is a JSON document
+    help: str = ""
+
+    @property
+    def is_document(self) -> bool:
+        return isinstance(self.value, dict)
+
+    @property
+    def text(self) -> str:
+        return json.dumps(self.value, indent=2) if self.is_document else self.value
 
 
 # --- the protocol -----------------------------------------------------------------------------
@@ -157,6 +180,27 @@ class Provider:
     def unreachable_reason(self, error: RegistryUnreachable) -> str:
         """What a rollout shows when the provider did not answer."""
         return str(error)
+
+    def public_details(self, metadata: dict) -> list[PublicDetail]:
+        """Non-secret values the user needs on the provider's side, from a stored
+        integration's metadata (the API returns them as `details`). A provider's form may
+        define a `public_details` property too: the create dialog shows it."""
+        return []
+
+    def keep_on_replace(self, previous: dict, replacement: dict) -> dict:
+        """The replacement credentials, plus whatever of the previous ones must survive a
+        replacement (e.g. a value the site generated and the user configured elsewhere)."""
+        return replacement
+
+    def forget(self, integration) -> None:
+        """Drop whatever the provider cached for the integration (e.g. sessions). Services
+        call it before the integration is deleted and when its credentials are replaced."""
+
+    def boto3_credentials(self, credentials: dict) -> dict[str, str]:
+        """For S3-style storage: keyword arguments of a boto3 session
+        (aws_access_key_id, aws_secret_access_key, aws_session_token). Raises RegistryRefused
+        or RegistryUnreachable when they cannot be had now."""
+        raise NotImplementedError(f"{self.display_name} has no boto3 credentials.")
 
     def from_docker_config(self, host: str, entry: dict) -> dict:
         """Form data from one `auths` entry of a docker config."""

@@ -173,3 +173,9 @@ class AwsS3Provider(Provider):
 
     def registry_host(self, integration) -> str:
         return ""  # not a registry
+
+    def boto3_credentials(self, credentials: dict) -> dict[str, str]:
+        return {
+            "aws_access_key_id": credentials["access_key_id"],
+            "aws_secret_access_key": credentials["secret_access_key"],
+        }

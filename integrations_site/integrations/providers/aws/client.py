@@ -49,12 +49,14 @@ class AwsUnreachable(RegistryUnreachable):
 
 @dataclass(frozen=True)
 class AwsKeys:
-    """An access key pair and the account and Region it is used in (account may be '')."""
+    """An access key pair and the account and Region it is used in (account may be ''); an
+    assumed role's temporary keys carry their session token too."""
 
     access_key_id: str
     secret_access_key: str = field(repr=False)
     account: str
     region: str
+    session_token: str = field(default="", repr=False)
 
 
 @sensitive_variables()
@@ -127,6 +129,7 @@ def _new_client(session: boto3.session.Session, service: str, credentials: AwsKe
         service,
         aws_access_key_id=credentials.access_key_id,
         aws_secret_access_key=credentials.secret_access_key,
+        aws_session_token=credentials.session_token or None,
         region_name=credentials.region,
         config=config,
     )
