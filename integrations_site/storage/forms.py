@@ -30,7 +30,9 @@ class StorageIntegrationField(forms.ModelChoiceField):
         self.organization_integrations = Integration.objects.none()
 
     def label_from_instance(self, obj: Integration) -> str:
-        return f"{obj.name} ({obj.provider_display}, key {obj.key_hint})"
+        if obj.key_hint:
+            return f"{obj.name} ({obj.provider_display}, key {obj.key_hint})"
+        return f"{obj.name} ({obj.provider_display}, account {obj.account})"
 
     def to_python(self, value):
         if value not in self.empty_values and _uuid(value) is None:
@@ -62,7 +64,7 @@ class StorageDriverForm(forms.Form):
     integration = StorageIntegrationField(
         label="Integration",
         empty_label="Select a storage integration",
-        help_text="Storage integrations only; their keys need s3:ListBucket on the bucket.",
+        help_text="Storage integrations only; their keys or role need s3:ListBucket on the bucket.",
     )
     bucket = forms.CharField(
         label="Bucket",
@@ -123,7 +125,7 @@ class StorageDriverForm(forms.Form):
             # the service is called).
             integration: Integration = cleaned["integration"]
             problem = s3.check_bucket(
-                credentials=integration.credentials,
+                integration=integration,
                 bucket=cleaned["bucket"],
                 region=cleaned.get("region", ""),
             )

@@ -1,13 +1,16 @@
 """S3 for storage drivers: the Regions offered, and the bucket check run before creating one.
 
-AWS is reached through the AWS provider's client (explicit keys, bounded timeouts,
-AWS_ENDPOINT_URL), so the same code talks to AWS or to an emulator."""
+AWS is reached through the AWS provider's client (explicit credentials from the integration's
+provider, bounded timeouts, AWS_ENDPOINT_URL), so the same code talks to AWS or to an
+emulator."""
 
 import re
 
 from botocore.exceptions import ClientError
 from django.views.decorators.debug import sensitive_variables
 
+from integrations_site.integrations.models import Integration
+from integrations_site.integrations.providers import RegistryRefused, RegistryUnreachable
 from integrations_site.integrations.providers.aws import client as aws
 from integrations_site.integrations.providers.base import CHECK_DEADLINE_SECONDS, Deadline
 
@@ -35,13 +38,24 @@ def bucket_name_error(bucket: str) -> str:
 
 
 @sensitive_variables()
-def check_bucket(*, credentials: dict, bucket: str, region: str = "") -> str:
-    """HeadBucket with the integration's keys. Returns '' when the bucket exists and the keys
-    may list it, else what is wrong, in words for the Bucket field. Reads nothing else and
-    writes nothing."""
+def check_bucket(*, integration: Integration, bucket: str, region: str = "") -> str:
+    """HeadBucket with the integration's credentials, whichever way its provider gets them
+    (stored keys, an assumed role). Returns '' when the bucket exists and they may list it,
+    else what is wrong, in words for the Bucket field. Reads nothing else and writes
+    nothing."""
+    provider = integration.provider_class
+    if provider is None:
+        raise LookupError(f"Unknown provider {integration.provider!r}.")
+    try:
+        boto3_credentials = provider.boto3_credentials(integration.credentials)
+    except RegistryUnreachable:
+        return UNREACHABLE
+    except RegistryRefused as error:
+        return f"AWS refused the integration: {error}"
     keys = aws.AwsKeys(
-        access_key_id=credentials["access_key_id"],
-        secret_access_key=credentials["secret_access_key"],
+        access_key_id=boto3_credentials["aws_access_key_id"],
+        secret_access_key=boto3_credentials["aws_secret_access_key"],
+        session_token=boto3_credentials.get("aws_session_token") or "",
         account="",
         region=region or DEFAULT_REGION,
     )
