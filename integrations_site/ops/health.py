@@ -9,6 +9,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from integrations_site.encryption import crypto
 from integrations_site.encryption.models import KeyCheck
+from integrations_site.integrations.providers.aws import site_identity
 
 from . import messages
 
@@ -71,6 +72,24 @@ CHECKS: dict[str, Callable[[], str | None]] = {
     "key_ring": key_ring,
     "migrations": migrations,
 }
+
+
+def aws_identity() -> dict[str, bool | str]:
+    """Whether the standard AWS credential chain finds the site's own identity (which
+    assumes customers' roles). Informational: it never makes /readyz fail, since the same
+    configuration is missing on every replica and 503s would take down the whole site,
+    every other provider included; role integrations' checks name the cause instead. The
+    credentials and the principal are never shown."""
+    configured = site_identity.configured()
+    detail = messages.AWS_IDENTITY_CONFIGURED if configured else messages.AWS_IDENTITY_MISSING
+    return {"ok": configured, "detail": detail}
+
+
+INFO: dict[str, Callable[[], dict[str, bool | str]]] = {"aws_identity": aws_identity}
+
+
+def information() -> dict[str, dict[str, bool | str]]:
+    return {name: report() for name, report in INFO.items()}
 
 
 def readiness() -> dict[str, str | None]:

@@ -17,7 +17,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_safe
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Readiness: 200 when every check passed, else 503 naming the ones that failed."""
+    """Readiness: 200 when every check passed, else 503 naming the ones that failed.
+    `info` reports what does not gate readiness (e.g. whether an AWS identity is set)."""
     results = health.readiness()
     ready = all(reason is None for reason in results.values())
     checks = {
@@ -25,7 +26,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
         for name, reason in results.items()
     }
     return JsonResponse(
-        {"status": "ok" if ready else "fail", "checks": checks}, status=200 if ready else 503
+        {"status": "ok" if ready else "fail", "checks": checks, "info": health.information()},
+        status=200 if ready else 503,
     )
 
 
