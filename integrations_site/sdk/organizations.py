@@ -5,11 +5,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import exceptions
+from .audit import Audit
 from .client import Client
 from .client import client as default_client
 from .deployments import Pipelines, Services
 from .drivers import Drivers
 from .integrations import Integrations
+from .members import Members
 
 
 @dataclass
@@ -31,6 +33,16 @@ class Organization:
     def drivers(self) -> Drivers:
         """Storage drivers of this organization."""
         return Drivers(self.integrations._client, self.id)
+
+    @property
+    def members(self) -> Members:
+        """Members and their roles (admins only)."""
+        return Members(self.integrations._client, self.id)
+
+    @property
+    def audit(self) -> Audit:
+        """The organization's audit trail (admins only)."""
+        return Audit(self.integrations._client, self.id)
 
 
 class Organizations:
