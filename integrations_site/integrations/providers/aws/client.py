@@ -18,12 +18,15 @@ from collections.abc import Callable
 from dataclasses import astuple, dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, ReadTimeoutError
 from django.views.decorators.debug import sensitive_variables
+
+if TYPE_CHECKING:  # imported on first use: boto3 costs ~0.1 s at every start-up
+    import boto3
 
 from ..base import (
     CHECK_DEADLINE_SECONDS,
@@ -59,13 +62,28 @@ class AwsKeys:
     session_token: str = field(default="", repr=False)
 
 
-@sensitive_variables()
+# Endpoint prefixes of the services whose Regions the forms offer (a service model's
+# "endpointPrefix"); any other service is looked up in its model.
+_ENDPOINT_PREFIXES = {"ecr": "api.ecr", "s3": "s3"}
+
+
+@cache
 def available_regions(service: str) -> list[str]:
-    """Every Region botocore knows for `service`, across partitions (aws, aws-cn, gov...)."""
-    session = boto3.session.Session()
+    """Every Region botocore knows for `service`, across partitions (aws, aws-cn, gov...).
+
+    Read from botocore's endpoint data, once per process, without a boto3 session (which
+    loads far more, at every start-up: the forms build their Region choices at import)."""
+    from botocore.loaders import create_loader
+    from botocore.regions import EndpointResolver
+
+    loader = create_loader()
+    prefix = _ENDPOINT_PREFIXES.get(service)
+    if prefix is None:
+        prefix = loader.load_service_model(service, "service-2")["metadata"]["endpointPrefix"]
+    resolver = EndpointResolver(loader.load_data("endpoints"))
     regions: set[str] = set()
-    for partition in session.get_available_partitions():
-        regions.update(session.get_available_regions(service, partition_name=partition))
+    for partition in resolver.get_available_partitions():
+        regions.update(resolver.get_available_endpoints(prefix, partition))
     return sorted(regions)
 
 
@@ -74,7 +92,7 @@ def available_regions(service: str) -> list[str]:
 CLIENT_CACHE_SIZE = 256
 _lock = threading.Lock()  # boto3 sessions are not thread-safe; botocore clients are
 _clients: OrderedDict[bytes, Any] = OrderedDict()
-_sessions: dict[bytes, boto3.session.Session] = {}
+_sessions: dict[bytes, "boto3.session.Session"] = {}
 # Cache keys are keyed digests of the credentials: no secret sits in a key, even in memory.
 _DIGEST_KEY = os.urandom(32)
 # Credentials in the environment are never used (every client gets its own explicitly).
@@ -92,13 +110,15 @@ def _environment() -> bytes:
     return digest.digest()
 
 
-def _session(environment: bytes) -> boto3.session.Session:
+def _session(environment: bytes) -> "boto3.session.Session":
     """One session per environment (call with the lock held): its loaded service models make
     each new client cheap (~2 ms instead of ~80 ms for a session of its own)."""
     session = _sessions.get(environment)
     if session is None:
         _sessions.clear()  # the environment changed (tests, mostly): start over
         _clients.clear()
+        import boto3
+
         session = _sessions[environment] = boto3.session.Session()
     return session
 
@@ -124,7 +144,7 @@ def _config(deadline: Deadline | None) -> Config:
 
 
 @sensitive_variables()
-def _new_client(session: boto3.session.Session, service: str, credentials: AwsKeys, config):
+def _new_client(session: "boto3.session.Session", service: str, credentials: AwsKeys, config):
     return session.client(
         service,
         aws_access_key_id=credentials.access_key_id,
