@@ -37,6 +37,7 @@ from .api_schemas import (
     integration_out,
     provider_data,
     provider_for,
+    public_details,
     raise_invalid,
 )
 from .images import parse_image
@@ -74,6 +75,7 @@ def _integration_row(row: dict) -> dict:
         "statusReason": row["status_reason"],
         "checkedAt": row["checked_at"],
         "registry": row["registry"],
+        "details": public_details(row["provider"], row["metadata"]),
     }
 
 

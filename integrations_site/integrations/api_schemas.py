@@ -19,7 +19,7 @@ from integrations_site.api.errors import ApiError
 from . import messages
 from .images import validate_repository
 from .models import Integration, IntegrationType
-from .providers import Provider, providers_for
+from .providers import Provider, get_provider, providers_for
 
 
 class Options(Strict):
@@ -66,6 +66,9 @@ class IntegrationOut(Schema):
     statusReason: str
     checkedAt: datetime | None
     registry: str
+    # Non-secret setup values the provider asks the user to use on their side (e.g. an AWS
+    # role's externalId and trustPolicy); {} for most providers.
+    details: dict[str, Any] = {}
 
 
 class CheckStepOut(Schema):
@@ -261,7 +264,15 @@ def integration_out(integration: Integration) -> dict:
         "statusReason": integration.status_reason,
         "checkedAt": integration.checked_at,
         "registry": integration.registry_host,
+        "details": public_details(integration.provider, integration.metadata),
     }
+
+
+def public_details(provider_key: str, metadata: dict) -> dict[str, Any]:
+    provider = get_provider(provider_key)
+    if provider is None:
+        return {}
+    return {detail.key: detail.value for detail in provider.public_details(metadata)}
 
 
 def available_integrations() -> list[dict]:

@@ -43,6 +43,8 @@ class Integration:
     status_reason: str = ""
     checked_at: datetime | None = None
     registry: str = ""
+    # Non-secret setup values, e.g. an AWS role's externalId and trustPolicy.
+    details: dict[str, Any] = field(default_factory=dict)
     _repository: "IntegrationsRepository | None" = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -64,6 +66,7 @@ class Integration:
             status_reason=data.get("statusReason", ""),
             checked_at=_timestamp(data.get("checkedAt")),
             registry=data.get("registry", ""),
+            details=data.get("details") or {},
             _repository=repository,
         )
 

@@ -33,6 +33,17 @@ class IntegrationUtils:
         }
 
     @staticmethod
+    def generate_ecr_role_options(role_arn: str, region: str) -> dict:
+        """ECR through an IAM role the site assumes: nothing secret is sent. The created
+        integration's `details` carry the External ID and the trust policy to give the role."""
+        return {"name": "aws-role", "spec": {"roleArn": role_arn, "region": region}}
+
+    @staticmethod
+    def generate_s3_role_options(role_arn: str) -> dict:
+        """S3 storage through an IAM role the site assumes (see generate_ecr_role_options)."""
+        return {"name": "aws-s3-role", "spec": {"roleArn": role_arn}}
+
+    @staticmethod
     def generate_docker_hub_options(username: str, password: str, email: str | None = None) -> dict:
         return _docker_config_options("docker.io", username, password, email)
 

@@ -51,6 +51,16 @@
   });
 
   document.addEventListener("click", function (event) {
+    var copier = event.target.closest("[data-copy]");
+    if (copier) {
+      // Copy buttons beside read-only values (e.g. a trust policy): select, then copy.
+      var source = document.getElementById(copier.getAttribute("data-copy"));
+      if (source) {
+        source.select();
+        if (navigator.clipboard) navigator.clipboard.writeText(source.value);
+      }
+      return;
+    }
     var closer = event.target.closest("[data-dialog-close]");
     if (closer && closer.closest("dialog")) {
       event.preventDefault();
