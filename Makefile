@@ -5,18 +5,22 @@ PY := $(VENV)/bin/python
 DTLPY_VENV := .venv-dtlpy
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# uv installs the same requirements in a fraction of pip's time when it is on the PATH; plain
+# pip otherwise.
+UV := $(shell command -v uv 2>/dev/null)
+PIP_INSTALL = $(if $(UV),$(UV) pip install --quiet --python $(PY),$(PY) -m pip install --quiet --disable-pip-version-check)
 
 .PHONY: run serve test test-packages lint format screenshots aws-emulator clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PIP_INSTALL) -r requirements.txt
 	@# Put the repo on the venv's path so scripts anywhere can `import integrations_site.sdk`.
 	$(PY) -c "import os, sysconfig; open(os.path.join(sysconfig.get_path('purelib'), 'integrations_site.pth'), 'w').write(os.getcwd() + chr(10))"
 	touch $@
 
 $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PIP_INSTALL) -r requirements-dev.txt
 	touch $@
 
 .env: | $(VENV)/.runtime
@@ -60,11 +64,16 @@ format: $(VENV)/.dev
 screenshots: test-packages $(VENV)/.dev
 	SCREENSHOT_DIR=docs $(PY) -m pytest tests/browser
 
-# Load benchmark: gunicorn on PostgreSQL and Redis (127.0.0.1), ~1 minute of loopback traffic;
-# prints req/s and p50/p99 of three paths, each against a hello-world view (scripts/bench_serve.py).
-.PHONY: bench
-bench: $(VENV)/.runtime
-	$(PY) scripts/bench_serve.py
+# Load benchmark: gunicorn on PostgreSQL and Redis (127.0.0.1) at 10 and 10k integrations
+# (INTEGRATIONS_BENCH_SIZES; BENCH_ARGS=--full adds 100k): req/s and p50/p99 of every path of
+# issue 13 against a hello-world view, queries per request, worker peak memory, key rotation
+# (scripts/bench_serve.py). bench-startup: runserver's first response against a minimal Django.
+.PHONY: bench bench-startup
+bench: $(VENV)/.dev
+	$(PY) scripts/bench_serve.py $(BENCH_ARGS)
+
+bench-startup: $(VENV)/.runtime
+	$(PY) scripts/bench_startup.py
 
 # A local AWS (moto, IAM enforced) with demo keys; then: AWS_ENDPOINT_URL=http://127.0.0.1:5000 make run
 aws-emulator: $(VENV)/.dev
