@@ -15,8 +15,9 @@ PIP_INSTALL = $(if $(UV),$(UV) pip install --quiet --python $(PY),$(PY) -m pip i
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP_INSTALL) -r requirements.txt
-	@# Put the repo on the venv's path so scripts anywhere can `import integrations_site.sdk`.
-	$(PY) -c "import os, sysconfig; open(os.path.join(sysconfig.get_path('purelib'), 'integrations_site.pth'), 'w').write(os.getcwd() + chr(10))"
+	@# Put the repo and the SDK (sdk/, its own distribution) on the venv's path, so scripts
+	@# anywhere can `import integrations_site` and `import integrations_sdk`.
+	$(PY) -c "import os, sysconfig; open(os.path.join(sysconfig.get_path('purelib'), 'integrations_site.pth'), 'w').write(os.getcwd() + chr(10) + os.path.join(os.getcwd(), 'sdk') + chr(10))"
 	touch $@
 
 $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime

@@ -32,9 +32,13 @@ FLOORS = {
     "wsgi": 7,
     "asgi": 7,
 }
-# Rooms that stand apart: they import nothing of the site (the SDK and the kubelet plugin
-# run on machines without it; settings and its helpers are loaded before any app).
+# Rooms that stand apart: they import nothing of the site (the kubelet plugin runs on machines
+# without it; settings and its helpers are loaded before any app). `sdk` is the alias module
+# for the SDK, which is its own distribution in sdk/ (checked below).
 APART = {"sdk", "credential_provider", "settings", "logging", "debug", "devenv"}
+SDK = ROOT / "sdk" / "integrations_sdk"
+# What the SDK distribution may import: the standard library and its one dependency.
+SDK_ALLOWED = set(sys.stdlib_module_names) | {"requests", "integrations_sdk"}
 
 
 def room_of(module: str) -> str | None:
@@ -118,6 +122,27 @@ def test_the_audit_trail_imports_nothing_of_the_site():
         for line, target in imports_of(path)
         if room_of(target) not in (None, "audit")
     ]
+    assert found == []
+
+
+def test_the_sdk_distribution_imports_only_the_stdlib_and_requests():
+    """sdk/ installs on a laptop without the site: no module of it imports Django, the site or
+    anything but the standard library and requests (its pyproject's one dependency)."""
+    found = []
+    for path in sorted(SDK.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            else:
+                continue
+            found += [
+                f"{path.relative_to(ROOT)}:{node.lineno} imports {name}"
+                for name in names
+                if name.split(".")[0] not in SDK_ALLOWED
+            ]
+    assert list(SDK.glob("*.py")), "the SDK package moved?"
     assert found == []
 
 

@@ -1,8 +1,8 @@
 """org.members and org.audit in our SDK, against the live server."""
 
+import integrations_sdk as dl
 import pytest
 
-import integrations_site.sdk as dl
 from integrations_site.api.services import api_token_create
 from tests.factories import make_user
 

@@ -1,10 +1,10 @@
 """Services and pipelines deploy images from a private ECR (moto's server); deleting the
 integration revokes access at once."""
 
+import integrations_sdk as dl
 import pytest
 from django.core.cache import cache
 
-import integrations_site.sdk as dl
 from integrations_site.api.services import api_token_create
 from integrations_site.deployments import services
 from integrations_site.deployments.models import Pipeline, Rollout, Service

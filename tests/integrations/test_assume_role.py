@@ -14,12 +14,13 @@ import time
 import uuid
 from html import unescape
 
+import integrations_sdk as dl
 import pytest
 from botocore.exceptions import ClientError
 from django.core import signing
 from django.core.cache import cache
+from integrations_sdk.utils import IntegrationUtils
 
-import integrations_site.sdk as dl
 from integrations_site.api.services import api_token_create
 from integrations_site.deployments import services as deployments
 from integrations_site.deployments.models import Rollout
@@ -28,7 +29,6 @@ from integrations_site.integrations.models import Integration
 from integrations_site.integrations.providers import get_provider
 from integrations_site.integrations.providers.aws import assume_role, site_identity
 from integrations_site.integrations.pull import pull_credentials, purge_pull_credentials
-from integrations_site.sdk.utils import IntegrationUtils
 from tests.fixtures.aws import ECR_PULL_ACTIONS, REGION, REPOSITORY
 
 SITE_ACCOUNT = "444455556666"

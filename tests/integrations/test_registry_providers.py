@@ -4,9 +4,9 @@ registry-backed behaviour is in test_registry_v2.py)."""
 import base64
 import json
 
+import integrations_sdk as dl
 import pytest
 
-import integrations_site.sdk as dl
 from integrations_site.api.services import api_token_create
 from integrations_site.integrations.models import Integration
 

@@ -1,10 +1,10 @@
 """Registry v2 providers against Debian's docker-registry (Distribution) on loopback: Basic
 (htpasswd), Bearer tokens from a token server, and TLS with a private CA. No HTTP patching."""
 
+import integrations_sdk as dl
 import pytest
 from django.core.cache import cache
 
-import integrations_site.sdk as dl
 from integrations_site.api.services import api_token_create
 from integrations_site.deployments import services as deployments
 from integrations_site.integrations import services

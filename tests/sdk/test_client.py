@@ -1,14 +1,16 @@
 """The SDK against the real server over HTTP (pytest-django's live_server)."""
 
+import os
+import re
 import socket
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
+import integrations_sdk as dl
 import pytest
 
-import integrations_site.sdk as dl
 from integrations_site.api.services import api_token_create, api_token_revoke
 from integrations_site.integrations.models import Integration
 from tests.factories import CANARY_SECRET, VALID_SECRET, make_integration
@@ -227,13 +229,18 @@ def test_read_timeout_is_a_clear_error(db):
 def test_sdk_imports_without_django():
     code = (
         "import sys; sys.modules['django'] = None\n"
-        "import integrations_site.sdk as dl\n"
+        "import integrations_sdk as dl\n"
         "assert dl.IntegrationType.PRIVATE_REGISTRY == 'private-registry'\n"
         "assert dl.IntegrationType.KEY_VALUE == 'key_value'\n"
         "print('ok')"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO / "sdk")},
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
@@ -255,3 +262,15 @@ def test_integration_repr_has_no_client(sdk, org):
         organization_id=str(org.pk),
     )
     assert "_repository" not in repr(created) and VALID_SECRET not in repr(created)
+    assert repr(created) == (
+        f"Integration(id='{created.id}', name='r', provider='aws', status='{created.status}')"
+    )
+
+
+def test_version_and_short_reprs():
+    assert re.fullmatch(r"\d+\.\d+\.\d+", dl.__version__)
+    service = dl.Service.from_json(
+        {"id": "s1", "org": "o", "name": "api", "runnerImage": "r/i:1", "status": "Running"}
+    )
+    assert repr(service) == "Service(id='s1', name='api', runner_image='r/i:1', status='Running')"
+    assert str(dl.IntegrationType.PRIVATE_REGISTRY) == "private-registry"

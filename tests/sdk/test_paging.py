@@ -1,10 +1,10 @@
 """The SDK's list() follows the server's pages lazily, over real HTTP (live_server): the first
 page at once, each next page only when iteration reaches it."""
 
+import integrations_sdk as dl
 import pytest
 import requests
 
-import integrations_site.sdk as dl
 from integrations_site.api.services import api_token_create
 from tests.api import bulk
 

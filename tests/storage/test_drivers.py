@@ -7,10 +7,10 @@ import re
 import uuid
 from html import unescape
 
+import integrations_sdk as dl
 import pytest
 from django.core.exceptions import ValidationError
 
-import integrations_site.sdk as dl
 from integrations_site.api.services import api_token_create
 from integrations_site.integrations import services as integration_services
 from integrations_site.integrations.models import Integration

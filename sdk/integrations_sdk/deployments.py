@@ -1,12 +1,14 @@
 """Services and pipelines: `org.services.deploy(...)`, `service.restart()`,
 `org.pipelines.create(...)`, `pipeline.install()`."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from .base import OrgScopedRepository
-from .entities import _timestamp
+from .entities import _timestamp, short_repr
 from .paging import PagedList
 
 
@@ -19,8 +21,11 @@ class Node:
     last_deployed_at: datetime | None
     registry: str = ""
 
+    def __repr__(self) -> str:
+        return short_repr(self, "name", "runner_image", "status")
+
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Node":
+    def from_json(cls, data: dict[str, Any]) -> Node:
         return cls(
             name=data["name"],
             runner_image=data["runnerImage"],
@@ -35,14 +40,17 @@ class Node:
 class Service(Node):
     id: str = ""
     org: str = ""
-    _repository: "Services | None" = field(default=None, repr=False, compare=False)
+    _repository: Services | None = field(default=None, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        return short_repr(self, "id", "name", "runner_image", "status")
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], repository: "Services | None" = None) -> "Service":
+    def from_json(cls, data: dict[str, Any], repository: Services | None = None) -> Service:
         node = Node.from_json(data)
         return cls(**vars(node), id=data["id"], org=data["org"], _repository=repository)
 
-    def restart(self) -> "Service":
+    def restart(self) -> Service:
         """Restart now; returns the service with the outcome (Running or ImagePullBackOff)."""
         if self._repository is None:
             raise RuntimeError("This service is not bound to an organization.")
@@ -56,10 +64,13 @@ class Pipeline:
     org: str
     last_installed_at: datetime | None
     nodes: list[Node]
-    _repository: "Pipelines | None" = field(default=None, repr=False, compare=False)
+    _repository: Pipelines | None = field(default=None, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        return short_repr(self, "id", "name", "nodes")
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], repository: "Pipelines | None" = None) -> "Pipeline":
+    def from_json(cls, data: dict[str, Any], repository: Pipelines | None = None) -> Pipeline:
         return cls(
             id=data["id"],
             name=data["name"],
@@ -69,7 +80,7 @@ class Pipeline:
             _repository=repository,
         )
 
-    def install(self) -> "Pipeline":
+    def install(self) -> Pipeline:
         """Deploy every node; each node reports its own status."""
         if self._repository is None:
             raise RuntimeError("This pipeline is not bound to an organization.")

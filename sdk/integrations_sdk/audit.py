@@ -1,11 +1,14 @@
 """The audit trail of an organization (``org.audit``), for its admins."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from .base import OrgScopedRepository
+from .entities import short_repr
 from .paging import PagedList
 
 
@@ -22,8 +25,11 @@ class AuditEvent:
     request_id: str
     raw: dict[str, Any]
 
+    def __repr__(self) -> str:
+        return short_repr(self, "id", "action", "outcome", "created_at")
+
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "AuditEvent":
+    def from_json(cls, data: dict[str, Any]) -> AuditEvent:
         return cls(
             id=data["id"],
             created_at=datetime.fromisoformat(data["createdAt"].replace("Z", "+00:00")),

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlencode

@@ -14,13 +14,16 @@ The API answers a list one page at a time: a JSON array, the next page's URL in 
 (one more query there), or iterate. Indexing and `==` read every page first. Pages already
 read are kept, so iterating twice asks the server again for nothing."""
 
+from __future__ import annotations
+
 from collections.abc import Callable, Iterator
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Optional, TypeVar
 
 T = TypeVar("T")
 
 # (JSON items, next page's query string or None, total or None)
-Page = tuple[list[Any], str | None, int | None]
+# Evaluated at import, so Optional rather than `str | None` (Python 3.9).
+Page = tuple[list[Any], Optional[str], Optional[int]]
 
 
 class PagedList(Generic[T]):

@@ -1,6 +1,8 @@
 """Organizations: the entry point of the SDK (``dl.organizations.get(...)``). Above every other
 repository: an Organization hands out its integrations, services, pipelines and drivers."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from typing import Any
 

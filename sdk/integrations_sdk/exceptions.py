@@ -1,6 +1,8 @@
 """Typed errors. Each carries the server's status, code, message and field errors; none of
 them ever holds the API token or a secret you sent."""
 
+from __future__ import annotations
+
 from typing import Any
 
 

@@ -1,5 +1,7 @@
 """HTTP transport: base URL, token, timeouts and the mapping of failures to exceptions."""
 
+from __future__ import annotations
+
 import os
 from typing import Any
 from urllib.parse import urlsplit

@@ -1,10 +1,13 @@
 """Members of an organization (``org.members``): list, add, change a role, remove. Admins only."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from .base import OrgScopedRepository
+from .entities import short_repr
 
 
 @dataclass
@@ -15,8 +18,11 @@ class Member:
     role: str
     joined_at: datetime
 
+    def __repr__(self) -> str:
+        return short_repr(self, "user_id", "username", "role")
+
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Member":
+    def from_json(cls, data: dict[str, Any]) -> Member:
         return cls(
             user_id=data["userId"],
             username=data["username"],

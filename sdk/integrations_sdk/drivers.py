@@ -7,6 +7,8 @@
 Only storage integrations (type "s3") can back a driver; the server refuses a Container Registry
 integration with a BadRequest naming the integrationId field. Needs no Django."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,6 +16,7 @@ from typing import Any
 from . import exceptions
 from .base import OrgScopedRepository
 from .client import client as default_client
+from .entities import short_repr
 from .paging import PagedList
 
 
@@ -33,10 +36,13 @@ class Driver:
     region: str = ""
     creator: str | None = None
     created_at: datetime | None = None
-    _repository: "Drivers | None" = field(default=None, repr=False, compare=False)
+    _repository: Drivers | None = field(default=None, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        return short_repr(self, "id", "name", "bucket", "integration_name")
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], repository: "Drivers") -> "Driver":
+    def from_json(cls, data: dict[str, Any], repository: Drivers) -> Driver:
         return cls(
             id=data["id"],
             name=data["name"],
@@ -52,7 +58,7 @@ class Driver:
         )
 
     @property
-    def drivers(self) -> "Drivers":
+    def drivers(self) -> Drivers:
         if self._repository is None:
             raise RuntimeError("This driver is not bound to an organization.")
         return self._repository

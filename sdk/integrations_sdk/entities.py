@@ -1,6 +1,8 @@
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
+from enum import Enum
 from typing import Any, Protocol
 
 
@@ -13,12 +15,25 @@ class IntegrationsRepository(Protocol):
     def delete(self, *args: Any, **kwargs: Any) -> Any: ...
 
 
-class IntegrationType(StrEnum):
+class IntegrationType(str, Enum):
+    """Compares equal to its value ("private-registry"); str() is the value, as a StrEnum's
+    would be (StrEnum needs Python 3.11; the SDK runs on 3.9)."""
+
     PRIVATE_REGISTRY = "private-registry"
     S3 = "s3"
     GCS = "gcs"
     AZUREBLOB = "azureblob"
     KEY_VALUE = "key_value"
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+def short_repr(entity: Any, *names: str) -> str:
+    """`Integration(id='…', name='…', provider='aws', status='verified')`: the fields that tell
+    entities apart, not every field (a full dataclass repr ran to ~600 characters)."""
+    shown = ", ".join(f"{name}={getattr(entity, name)!r}" for name in names)
+    return f"{type(entity).__name__}({shown})"
 
 
 def _timestamp(value: str | None) -> datetime | None:
@@ -45,10 +60,10 @@ class Integration:
     registry: str = ""
     # Non-secret setup values, e.g. an AWS role's externalId and trustPolicy.
     details: dict[str, Any] = field(default_factory=dict)
-    _repository: "IntegrationsRepository | None" = field(default=None, repr=False, compare=False)
+    _repository: IntegrationsRepository | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], repository: "IntegrationsRepository") -> "Integration":
+    def from_json(cls, data: dict[str, Any], repository: IntegrationsRepository) -> Integration:
         return cls(
             id=data["id"],
             name=data["name"],
@@ -70,8 +85,11 @@ class Integration:
             _repository=repository,
         )
 
+    def __repr__(self) -> str:
+        return short_repr(self, "id", "name", "provider", "status")
+
     @property
-    def integrations(self) -> "IntegrationsRepository":
+    def integrations(self) -> IntegrationsRepository:
         if self._repository is None:
             raise RuntimeError("This integration is not bound to an organization.")
         return self._repository
@@ -81,7 +99,7 @@ class Integration:
         new_name: str | None = None,
         new_options: dict | None = None,
         reload_services: bool = False,
-    ) -> "Integration":
+    ) -> Integration:
         """Rename and/or replace credentials; returns the updated integration."""
         return self.integrations.update(
             integrations_id=self.id,
@@ -93,7 +111,7 @@ class Integration:
     def delete(self, sure: bool = False, really: bool = False) -> bool:
         return self.integrations.delete(integrations_id=self.id, sure=sure, really=really)
 
-    def check(self, repository: str = "") -> "CheckResult":
+    def check(self, repository: str = "") -> CheckResult:
         """Verify the stored credentials now; updates this entity's status."""
         result = self.integrations.check(integrations_id=self.id, repository=repository)
         self.status, self.status_reason, self.checked_at = (
@@ -119,12 +137,15 @@ class CheckResult:
     checked_at: datetime | None
     steps: list[CheckStep]
 
+    def __repr__(self) -> str:
+        return short_repr(self, "status", "status_reason")
+
     @property
     def ok(self) -> bool:
         return self.status == "verified"
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "CheckResult":
+    def from_json(cls, data: dict[str, Any]) -> CheckResult:
         return cls(
             status=data["status"],
             status_reason=data.get("statusReason", ""),
