@@ -119,12 +119,19 @@ class PublicDetail:
 
 # --- the protocol -----------------------------------------------------------------------------
 
+# Where a provider's service runs: a cloud platform's own service, a hosted (SaaS) registry, or
+# an instance the customer runs. The create dialog groups providers by it, in this order.
+CATEGORIES = ("cloud", "hosted", "self-hosted")
+
 
 class Provider:
     key: ClassVar[str]
     display_name: ClassVar[str]
     integration_type: ClassVar[str]
     form_class: ClassVar[type[forms.Form]]
+    # One of CATEGORIES. Every provider of the site sets its own (a test checks it); the
+    # default only keeps a provider defined elsewhere (e.g. in a test) in the dialog.
+    category: ClassVar[str] = "self-hosted"
     # Who answers checks, in messages such as "Could not verify: AWS did not answer."
     service_name: ClassVar[str] = "the registry"
     # Placeholder for the Integration Name field of the create form.

@@ -78,6 +78,7 @@ class AwsCredentialsForm(forms.Form):
 class AwsProvider(Provider):
     key = "aws"
     display_name = "AWS"
+    category = "cloud"
     service_name = "AWS"
     name_placeholder = "aws-ecr-integration"
     shows_registry_host = False
@@ -147,6 +148,7 @@ class AwsS3Provider(Provider):
 
     key = "aws-s3"
     display_name = "AWS"
+    category = "cloud"
     service_name = "AWS"
     name_placeholder = "aws-s3-integration"
     shows_registry_host = False

@@ -453,6 +453,7 @@ def _run_steps(credentials, region, deadline, steps: list[Step], repository: str
 
 class _RoleProvider(Provider):
     display_name = "AWS (assume role)"
+    category = "cloud"
     service_name = "AWS"
     shows_registry_host = False
 

@@ -28,6 +28,7 @@ class AcrForm(forms.Form):
 class AcrProvider(V2Provider):
     key = "azure"
     display_name = "Azure Container Registry"
+    category = "cloud"
     form_class = AcrForm
     secret_fields = ("password",)
     api_fields = {"server": "server", "username": "username", "password": "password"}

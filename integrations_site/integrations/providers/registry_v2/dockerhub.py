@@ -17,6 +17,7 @@ class DockerHubForm(forms.Form):
 class DockerHubProvider(V2Provider):
     key = "dockerhub"
     display_name = "Docker Hub"
+    category = "hosted"
     form_class = DockerHubForm
     secret_fields = ("password",)
     api_fields = {"username": "username", "password": "password", "email": "email"}

@@ -82,6 +82,7 @@ def validate_service_account(text: str, form: forms.Form, field: str) -> str:
 class GarProvider(V2Provider):
     key = "gcp"
     display_name = "GCP Artifact Registry"
+    category = "cloud"
     form_class = GarForm
     secret_fields = ("service_account",)
     api_fields = {"location": "location", "serviceAccount": "service_account", "email": "email"}

@@ -75,6 +75,7 @@ class GenericForm(forms.Form):
 class GenericProvider(V2Provider):
     key = "generic"
     display_name = "Docker Registry v2"
+    category = "self-hosted"
     form_class = GenericForm
     secret_fields = ("password",)
     api_fields = {

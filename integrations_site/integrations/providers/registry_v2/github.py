@@ -19,6 +19,7 @@ class GhcrForm(forms.Form):
 class GhcrProvider(V2Provider):
     key = "github"
     display_name = "GitHub Container Registry"
+    category = "hosted"
     form_class = GhcrForm
     secret_fields = ("token",)
     api_fields = {"username": "username", "token": "token"}
