@@ -20,6 +20,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "integrations_site.settings")
 os.environ.setdefault("DEBUG", "1")
 
 
+# Target ids are UUID-shaped, as integrations' are: "…-000000000042" is one integration.
+ID_PREFIX = "00000000-0000-4000-8000-"
+HISTORY = ID_PREFIX + "000000000042"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -28,6 +33,7 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -57,11 +63,12 @@ def main() -> None:
                 now() - (n || ' seconds')::interval, 'user', '1', 'bench-admin',
                 (ARRAY['integration.create','integration.check','integration.delete',
                        'integration.pull_credentials'])[1 + n %% 4],
-                'integration', 'id-' || (n %% 5000), 'registry-' || (n %% 5000), 'success',
+                'integration', %s || lpad((n %% 5000)::text, 12, '0'),
+                'registry-' || (n %% 5000), 'success',
                 '{{}}'::jsonb, '127.0.0.1', 'bench', '', repeat('0', 64), repeat('0', 64)
             FROM generate_series(1, %s) AS n
             """,  # noqa: S608 (the table name is the model's own)
-            [other.pk, org.pk, other.pk, org.pk, args.rows],
+            [other.pk, org.pk, other.pk, org.pk, ID_PREFIX, args.rows],
         )
         cursor.execute(f"ANALYZE {table}")
     print(f"seeded {args.rows} events in {time.perf_counter() - started:.1f} s")
@@ -71,11 +78,12 @@ def main() -> None:
     for label, queryset in {
         "first page": events.newest_first()[:51],
         "deep page (keyset)": events.older_than(deep.created_at, deep.pk).newest_first()[:51],
-        "one integration's history": events.filtered(target="id-42").newest_first()[:51],
+        "one integration's history": events.filtered(target=HISTORY).newest_first()[:51],
         "one action": events.filtered(action="integration.delete").newest_first()[:51],
     }.items():
         print(f"\n--- {label}\n{queryset.explain(analyze=True, buffers=True)}")
 
+    settings.ALLOWED_HOSTS.append("testserver")
     client = Client()
     client.force_login(user)
     session = client.session
@@ -86,7 +94,8 @@ def main() -> None:
     for label, params in {
         "activity page 1": {},
         "activity deep page": {"after": cursor_of(deep)},
-        "activity filtered": {"action": "integration.delete", "target": "id-42"},
+        "activity filtered": {"action": "integration.delete", "target": "registry-42"},
+        "activity one integration": {"target": HISTORY},
     }.items():
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
