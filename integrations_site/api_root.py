@@ -3,7 +3,9 @@
 It sits above the apps (it imports each app's `api` module; no app imports it), beside
 urls.py, which mounts it at /api/v1/."""
 
-from ninja import NinjaAPI
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import NinjaAPI, Schema
 
 from integrations_site.api.audit import router as audit_router
 from integrations_site.api.auth import BearerToken
@@ -22,10 +24,33 @@ api = NinjaAPI(
     "Authenticate with 'Authorization: Bearer <token>' (API tokens page or createapitoken).",
     urls_namespace="api-v1",
     auth=BearerToken(),
-    docs_url=None,  # the interactive docs load assets from a CDN, which the CSP forbids
+    # Swagger UI from django-ninja's own static files ("ninja" is an installed app), not a CDN:
+    # same-origin scripts and styles only, under the site's CSP, no inline script.
+    docs_url="/docs",
     openapi_url="/openapi.json",
 )
 install_exception_handlers(api)
+
+
+class ApiIndex(Schema):
+    name: str
+    version: str
+    docs: str
+    openapi: str
+    authentication: str
+
+
+@api.get("/", auth=None, response=ApiIndex, include_in_schema=False, url_name="index")
+def api_index(request: HttpRequest) -> dict[str, str]:
+    """What a person (or a tool) finds at /api/v1/: where the docs and the schema are."""
+    return {
+        "name": api.title,
+        "version": api.version,
+        "docs": request.build_absolute_uri(reverse("api-v1:openapi-view")),
+        "openapi": request.build_absolute_uri(reverse("api-v1:openapi-json")),
+        "authentication": "Authorization: Bearer <token> (API tokens page or createapitoken)",
+    }
+
 
 api.add_router("/", organizations_router)
 api.add_router("/", integrations_router)

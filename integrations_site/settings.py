@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    # django-ninja's templates and static files: /api/v1/docs is served from them, same-origin.
+    "ninja",
     "axes",
     "django_tasks",
     "django_tasks_db",

@@ -1,6 +1,13 @@
+from django.conf import settings
 from django.contrib import admin
 
 from .models import Membership, Organization
+
+# The admin carries the platform's name, as the site does (the lowest app that has an admin
+# module sets it for all of them).
+admin.site.site_header = f"{settings.PLATFORM_NAME} administration"
+admin.site.site_title = f"{settings.PLATFORM_NAME} admin"
+admin.site.index_title = "Organizations, integrations and access"
 
 
 class MembershipInline(admin.TabularInline):
