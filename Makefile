@@ -50,7 +50,16 @@ $(DTLPY_VENV)/.installed: requirements-dtlpy.txt
 test-packages:
 	@bash scripts/ensure_test_packages.sh
 
-test: test-packages $(VENV)/.dev $(DTLPY_VENV)/.installed
+# axe-core (the accessibility checker the browser tests run in each page), from the npm registry
+# at a pinned version, into tests/browser/vendor/ (not committed).
+AXE_VERSION := 4.14.1
+AXE := tests/browser/vendor/axe.min.js
+$(AXE):
+	rm -rf .artifacts/axe && mkdir -p .artifacts/axe $(dir $(AXE))
+	npm install --silent --no-audit --no-fund --prefix .artifacts/axe axe-core@$(AXE_VERSION)
+	cp .artifacts/axe/node_modules/axe-core/axe.min.js $(AXE)
+
+test: test-packages $(VENV)/.dev $(DTLPY_VENV)/.installed $(AXE)
 	$(PY) -m pytest
 
 lint: $(VENV)/.dev
@@ -62,7 +71,7 @@ format: $(VENV)/.dev
 	$(PY) -m ruff check --fix .
 
 # Refresh the README screenshots from the browser tests.
-screenshots: test-packages $(VENV)/.dev
+screenshots: test-packages $(VENV)/.dev $(AXE)
 	SCREENSHOT_DIR=docs $(PY) -m pytest tests/browser
 
 # Load benchmark: gunicorn on PostgreSQL and Redis (127.0.0.1) at 10 and 10k integrations

@@ -7,122 +7,29 @@ confirmation dialog. Plus filtering, the same flows without JavaScript, and a me
 Screenshots land in $SCREENSHOT_DIR (``make screenshots`` sets it to docs/) or a pytest tmp dir.
 These tests never skip: a missing Chromium is a failure."""
 
-import os
 import re
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect
 
 from integrations_site.integrations.models import Integration
+from tests.browser.support import ON_LIST, NewPage, screenshot, sign_in
 from tests.factories import VALID_ACCESS_KEY_ID, VALID_SECRET, make_integration
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORT = {"width": 1280, "height": 800}
-PASSWORD = "pw-for-tests-only"
 
-LIST_PATH = "/integrations/"
 CREATE_PATH = "/integrations/new/registry/"
 TOOLTIP = "Container Registry integration is editable only from Dataloop SDK."
 DELETE_MESSAGE = (
     "Removing the integration will result in the loss of access to any connected private registry."
 )
-ON_LIST = re.compile(re.escape(LIST_PATH) + "$")  # the page URL, no query string
 ACCOUNT_ERROR = "Enter your AWS account ID: exactly 12 digits."
-
-NewPage = Callable[..., Page]
-
-
-# --- fixtures ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(
-            f"Chromium not found at {CHROMIUM}: the browser tests need it "
-            "(apt-get install chromium, or set CHROMIUM_PATH). They fail rather than skip."
-        )
-    # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run
-    # while one is running unless told it is safe (the test thread only reads and writes
-    # fixtures while the browser waits).
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield launched
-        launched.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture(scope="session")
-def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    configured = os.environ.get("SCREENSHOT_DIR")
-    directory = Path(configured) if configured else tmp_path_factory.mktemp("screenshots")
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
-
-
-@pytest.fixture
-def new_page(browser: Browser, live_server) -> Iterator[NewPage]:
-    """Open pages in fresh contexts; at teardown, fail on any console error or page error."""
-    contexts: list[BrowserContext] = []
-    problems: list[str] = []
-
-    def open_page(**context_options) -> Page:
-        context = browser.new_context(
-            base_url=live_server.url, viewport=VIEWPORT, **context_options
-        )
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.on(
-            "console",
-            lambda message: (
-                problems.append(f"console.error: {message.text} ({message.location})")
-                if message.type == "error"
-                else None
-            ),
-        )
-        page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert not problems, "The browser reported errors:\n" + "\n".join(problems)
-
-
-@pytest.fixture
-def page(new_page: NewPage) -> Page:
-    return new_page()
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(ON_LIST)
 
 
 def set_reload_marker(page: Page) -> None:
@@ -151,12 +58,6 @@ def table_names(page: Page) -> Locator:
 def labelled(scope: Page | Locator, label: str) -> Locator:
     """The control whose <label> reads exactly `label` (plus the required-field asterisk)."""
     return scope.get_by_label(re.compile(rf"^{re.escape(label)}(\s*\*)?$"))
-
-
-def screenshot(page: Page, path: Path) -> None:
-    # caret="initial": hiding the caret leaves style="" on every input, which htmx's settle
-    # step then copies back with setAttribute, and the CSP (rightly) reports that as an error.
-    page.screenshot(path=path, caret="initial")
 
 
 def tooltip_of(page: Page, button: Locator) -> Locator:
