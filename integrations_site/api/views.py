@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from integrations_site.organizations.access import current_membership, membership_required
 from integrations_site.validation import clean_name as validate_name
@@ -15,6 +15,11 @@ from . import services
 from .models import ApiToken
 
 TEMPLATE = "api/tokens.html"
+CONFIRM_TEMPLATE = "api/token_confirm_revoke.html"
+REVOKE_MESSAGE = (
+    "Clients using this token get 401 from now on. A revoked token cannot be restored: "
+    "create a new one if it is still needed."
+)
 # Every token expires: the platform's SDK reads the expiry before each request.
 EXPIRY_CHOICES = [("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("730", "2 years")]
 
@@ -98,19 +103,30 @@ def runtime_token_create(request: HttpRequest) -> HttpResponse:
     return _shown_once(request, raw, new_token_is_runtime=True)
 
 
-@require_POST
+def _confirm_revoke(request: HttpRequest, token: ApiToken, action: str) -> HttpResponse:
+    """GET asks first: the dialog's content for htmx, a page of its own without JavaScript."""
+    context = {"token": token, "action": action, "message": REVOKE_MESSAGE}
+    template = f"{CONFIRM_TEMPLATE}#dialog" if request.htmx else CONFIRM_TEMPLATE
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
 @login_required
 def token_revoke(request: HttpRequest, pk) -> HttpResponse:
     token = get_object_or_404(ApiToken.objects.for_user(request.user), pk=pk)
+    if request.method == "GET":
+        return _confirm_revoke(request, token, request.path)
     services.api_token_revoke(token=token)
     messages.success(request, f"Token “{token.name}” revoked. Clients using it get 401 now.")
     return redirect("tokens:list")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @membership_required(admin=True)
 def runtime_token_revoke(request: HttpRequest, pk) -> HttpResponse:
     token = get_object_or_404(ApiToken.objects.runtime_of(request.membership.organization), pk=pk)
+    if request.method == "GET":
+        return _confirm_revoke(request, token, request.path)
     services.api_token_revoke(token=token)
     messages.success(
         request, f"Runtime token “{token.name}” revoked. Clients using it get 401 now."
