@@ -119,6 +119,7 @@ class AvailableProvider(Schema):
     name: str
     provider: str
     displayName: str
+    category: str = Field(description="Where it runs: 'cloud', 'hosted' or 'self-hosted'.")
     fields: list[OptionField]
 
 
@@ -300,6 +301,7 @@ def available_integrations() -> list[dict]:
                     "name": provider.display_name,
                     "provider": provider.key,
                     "displayName": provider.display_name,
+                    "category": provider.category,
                     "fields": fields,
                 }
             )

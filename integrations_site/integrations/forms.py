@@ -14,6 +14,24 @@ KINDS = {
     "registry": (IntegrationType.PRIVATE_REGISTRY, "Create Registry Integration"),
     "storage": (IntegrationType.S3, "Create Storage Integration"),
 }
+# The provider select's groups (Provider.category), in order; a noun per integration type.
+PROVIDER_GROUPS = (("cloud", "Cloud"), ("hosted", "Hosted"), ("self-hosted", "Self-hosted"))
+GROUP_NOUNS = {IntegrationType.PRIVATE_REGISTRY: "registries", IntegrationType.S3: "storage"}
+
+
+def provider_choices(providers: list[Provider], integration_type: str) -> list:
+    """Grouped choices, rendered as <optgroup>s: cloud, hosted, then self-hosted providers,
+    each group in registration order. A category outside these gets a group of its own."""
+    groups: dict[str, list[tuple[str, str]]] = {category: [] for category, _ in PROVIDER_GROUPS}
+    for provider in providers:
+        groups.setdefault(provider.category, []).append((provider.key, provider.display_name))
+    labels = dict(PROVIDER_GROUPS)
+    noun = GROUP_NOUNS.get(integration_type, "")
+    return [
+        (f"{labels.get(category, category.capitalize())} {noun}".strip(), options)
+        for category, options in groups.items()
+        if options
+    ]
 
 
 class IntegrationForm(forms.Form):
@@ -50,7 +68,7 @@ class IntegrationForm(forms.Form):
         if self.integration_type != IntegrationType.PRIVATE_REGISTRY:
             del self.fields["check_repository"]  # repositories are a registry's
         choices = providers_for(self.integration_type)
-        self.fields["provider"].choices = [(p.key, p.display_name) for p in choices]
+        self.fields["provider"].choices = provider_choices(choices, self.integration_type)
         requested = (self.data.get("provider") if self.is_bound else None) or self.initial.get(
             "provider"
         )
