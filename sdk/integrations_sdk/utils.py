@@ -82,3 +82,49 @@ class IntegrationUtils:
         if ca_certificate:
             spec["caCertificate"] = ca_certificate
         return {"name": "generic", "spec": spec}
+
+    @staticmethod
+    def generate_quay_options(username: str, token: str, host: str = "quay.io") -> dict:
+        """A Quay robot account (`ORGANIZATION+NAME`) and its token; `host` for a self-hosted
+        Quay (https://quay.example.com)."""
+        return {"name": "quay", "spec": {"host": host, "username": username, "token": token}}
+
+    @staticmethod
+    def generate_gitlab_options(
+        username: str, token: str, host: str = "registry.gitlab.com"
+    ) -> dict:
+        """A deploy token with its username (gitlab+deploy-token-N), or an access token with
+        its user's GitLab username; read_registry scope. `host`: a self-managed registry."""
+        return {"name": "gitlab", "spec": {"host": host, "username": username, "token": token}}
+
+    @staticmethod
+    def generate_jfrog_options(
+        url: str, repository_key: str, username: str, api_key: str, access_method: str = "path"
+    ) -> dict:
+        """Artifactory: `url` the host (https://acme.jfrog.io), `repository_key` a Docker
+        repository; `access_method` "path" (images HOST/KEY/IMAGE) or "subdomain"
+        (KEY.HOST/IMAGE). `api_key`: an API key or identity token."""
+        return {
+            "name": "jfrog",
+            "spec": {
+                "url": url,
+                "repositoryKey": repository_key,
+                "accessMethod": access_method,
+                "username": username,
+                "apiKey": api_key,
+            },
+        }
+
+    @staticmethod
+    def generate_harbor_options(url: str, username: str, secret: str) -> dict:
+        """A Harbor robot account (`robot$PROJECT+NAME`) and its secret."""
+        return {"name": "harbor", "spec": {"url": url, "username": username, "secret": secret}}
+
+    @staticmethod
+    def generate_alibaba_options(username: str, password: str, endpoint: str) -> dict:
+        """Alibaba Cloud ACR: `endpoint` registry.REGION.aliyuncs.com or
+        INSTANCE-registry.REGION.cr.aliyuncs.com; the fixed password from Access Credential."""
+        return {
+            "name": "alibaba",
+            "spec": {"endpoint": endpoint, "username": username, "password": password},
+        }
