@@ -418,6 +418,12 @@ def test_hosted_defaults_and_what_each_integration_is_named_by():
         cleaned = alibaba.validate({"endpoint": endpoint, "username": "me@1", "password": "p"})
         display = alibaba.display(cleaned)
         assert (display.region, display.registry) == (region, endpoint.split("://")[-1])
+    options = dl.IntegrationUtils.generate_alibaba_options(
+        "me@1", "p", "registry.cn-hangzhou.aliyuncs.com"
+    )
+    assert options["name"] == "alibaba"
+    cleaned = alibaba.validate(provider_data(alibaba, options["spec"]))
+    assert cleaned["endpoint"] == "https://registry.cn-hangzhou.aliyuncs.com"
     jfrog = get_provider("jfrog")
     spec = {"url": "https://acme.jfrog.io", "repositoryKey": "docker-local", "username": "me"}
     path = jfrog.validate(provider_data(jfrog, {**spec, "apiKey": "k"}))
