@@ -1,9 +1,17 @@
+import base64
+import binascii
+import json
+import uuid
+import zlib
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
@@ -15,30 +23,152 @@ from integrations_site.validation import storable
 from . import messages as texts
 from . import services
 from .forms import KINDS, IntegrationForm
-from .models import Integration
+from .models import Integration, IntegrationQuerySet, IntegrationStatus, IntegrationType
+from .providers import get_provider, provider_display_name
 
 LIST_TEMPLATE = "integrations/integration_list.html"
 FORM_TEMPLATE = "integrations/integration_form.html"
 DELETE_TEMPLATE = "integrations/integration_confirm_delete.html"
 
 
+# The orders the list offers: ?sort= value -> (column, descending). Each page is found by keyset
+# on (column, id) after the last row of the page before, so a deep page costs what the first does.
+SORTS = {
+    "-created": ("created_at", True),
+    "created": ("created_at", False),
+    "name": ("name", False),
+    "-name": ("name", True),
+    "status": ("status", False),
+    "-status": ("status", True),
+}
+DEFAULT_SORT = "-created"
+BADGE_HUES = 8
+
+
+def _cursor(value, pk) -> str:
+    """Where a page ended: readable, not signed (it only moves within the user's own list)."""
+    raw = json.dumps([value.isoformat() if isinstance(value, datetime) else value, str(pk)])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _after(cursor: str, column: str) -> tuple | None:
+    try:
+        value, pk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        value = datetime.fromisoformat(value) if column == "created_at" else str(value)
+        return value, uuid.UUID(pk)
+    except (ValueError, TypeError, binascii.Error):
+        return None  # a cursor we did not write: the first page
+
+
+def _when(value: datetime | None) -> tuple[str, str]:
+    """(ISO for <time datetime>, the label): strftime once per value, no template filters."""
+    if value is None:
+        return "", ""
+    return value.isoformat(), value.strftime("%b %-d, %Y %H:%M UTC")
+
+
+def _provider_facts(key: str) -> dict:
+    """What a row shows about its provider, asked of the provider (a dict lookup)."""
+    provider = get_provider(key)
+    shows_host = provider.shows_registry_host if provider else True
+    # A stable colour per provider, from its key (no provider is named here).
+    hue = zlib.crc32(key.encode()) % BADGE_HUES
+    return {
+        "display": provider_display_name(key),
+        "hue": hue,
+        "labels": ("Registry", "User") if shows_host else ("Account", "Region"),
+        "fields": ("registry", "account") if shows_host else ("account", "region"),
+    }
+
+
+def _row(values: dict, prefix: str) -> dict:
+    """One list row, every string ready: the template prints, it computes nothing."""
+    facts = _provider_facts(values["provider"])
+    checked_iso, checked = _when(values["checked_at"])
+    created_iso, created = _when(values["created_at"])
+    url = f"{prefix}{values['id']}/"
+    return {
+        "pk": values["id"],
+        "name": values["name"],
+        "type_display": TYPE_LABELS.get(values["type"], values["type"]),
+        "provider": facts["display"],
+        "hue": facts["hue"],
+        "where": [
+            (label, values[field] or "—")
+            for label, field in zip(facts["labels"], facts["fields"], strict=True)
+        ],
+        "status": values["status"],
+        "status_display": STATUS_LABELS.get(values["status"], values["status"]),
+        "status_reason": values["status_reason"] if values["status"] == "failed" else "",
+        "checked_iso": checked_iso,
+        "checked": checked,
+        "created_iso": created_iso,
+        "created": created,
+        "creator": values["creator"] or "—",
+        "check_url": f"{url}check/",
+        "delete_url": f"{url}delete/",
+    }
+
+
+def _rows_query(organization) -> "IntegrationQuerySet":
+    return Integration.objects.for_organization(organization).list_rows()
+
+
 def _list_context(request: HttpRequest) -> dict:
+    """One page of the list: a fixed handful of queries at any size (no COUNT, no OFFSET)."""
     # Characters no database stores (NUL) can match nothing: drop them rather than fail.
     query = "".join(ch for ch in request.GET.get("q", "") if storable(ch)).strip()
-    integrations = (
-        Integration.objects.for_organization(request.membership.organization)
-        .name_contains(query)
-        .for_list()
-    )
-    page = Paginator(integrations, settings.INTEGRATIONS_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    sort = request.GET.get("sort", DEFAULT_SORT)
+    if sort not in SORTS:
+        sort = DEFAULT_SORT
+    column, descending = SORTS[sort]
+    rows = _rows_query(request.membership.organization).name_contains(query)
+    after = _after(request.GET.get("after", ""), column)
+    if after is not None:
+        before = "lt" if descending else "gt"
+        value, pk = after
+        rows = rows.filter(
+            Q(**{f"{column}__{before}": value}) | Q(**{column: value, f"id__{before}": pk})
+        )
+    order = f"-{column}" if descending else column
+    size = settings.INTEGRATIONS_PAGE_SIZE
+    found = list(rows.order_by(order, "-id" if descending else "id")[: size + 1])
+    page, more = found[:size], len(found) > size
+    prefix = reverse("integrations:list")
     return {
-        "page": page,
+        "rows": [_row(values, prefix) for values in page],
+        "next_after": _cursor(page[-1][column], page[-1]["id"]) if more else "",
+        "is_first_page": after is None,
+        "sort": sort,
+        "sorts": _sort_links(sort),
         "query": query,
         "can_manage": request.membership.is_admin,
         "platform_name": settings.PLATFORM_NAME,
+        "list_url": prefix,
+        "history_url": reverse("organizations:activity"),
     }
+
+
+def _sort_links(current: str) -> dict:
+    """Per sortable column: the ?sort= its header link asks for, and aria-sort now."""
+    links = {}
+    for name, first in (("name", "name"), ("created", "-created"), ("status", "status")):
+        reverse_of_first = first[1:] if first.startswith("-") else f"-{first}"
+        if current == first:
+            links[name] = {"next": reverse_of_first, "aria": _aria(first)}
+        elif current == reverse_of_first:
+            links[name] = {"next": first, "aria": _aria(reverse_of_first)}
+        else:
+            links[name] = {"next": first, "aria": "none"}
+    return links
+
+
+def _aria(sort: str) -> str:
+    return "descending" if sort.startswith("-") else "ascending"
+
+
+TYPE_LABELS = dict(IntegrationType.choices)
+STATUS_LABELS = dict(IntegrationStatus.choices)
 
 
 def _integration_type(kind: str) -> str:
@@ -175,7 +305,13 @@ def integration_check_now(request: HttpRequest, pk) -> HttpResponse:
     integration = _get_integration(request, pk)
     services.integration_check(integration=integration)
     if request.htmx:
-        context = {**_list_context(request), "integration": integration}
+        values = _rows_query(request.membership.organization).get(pk=integration.pk)
+        context = {
+            "row": _row(values, reverse("integrations:list")),
+            "can_manage": True,
+            "platform_name": settings.PLATFORM_NAME,
+            "history_url": reverse("organizations:activity"),
+        }
         return render(request, f"{LIST_TEMPLATE}#integration-row", context)
     label = integration.get_status_display()
     if integration.status_reason:

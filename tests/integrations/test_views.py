@@ -1,5 +1,6 @@
 """The Integrations pages: list, create and delete, roles and organizations."""
 
+import re
 import uuid
 
 import pytest
@@ -49,13 +50,56 @@ def test_anonymous_is_sent_to_login(client, db):
 
 def test_list_shows_the_columns_and_values(admin_http, integration):
     html = admin_http.get(LIST_URL).content.decode()
-    for header in ("Name", "Type", "Provider", "Account", "Region", "Created by", "Created at"):
+    for header in ("Provider", "Location"):
         assert f'<th scope="col">{header}</th>' in html
+    for sortable in ("Name", "Status", "Created"):
+        assert re.search(
+            rf'<th scope="col" aria-sort="\w+"><a class="sort" [^>]*>{sortable}</a>', html
+        )
     assert "aws-ecr-integration" in html
     assert "Container Registry" in html
-    assert '<span class="badge">AWS</span>' in html
-    assert "123456789012" in html and "us-east-1" in html
-    assert "alice" in html
+    assert re.search(r'<span class="badge badge-hue-\d">AWS</span>', html)
+    # AWS rows say Account and Region (the provider says so: it shows no registry host).
+    assert '<dt>Account</dt><dd class="mono">123456789012</dd>' in html
+    assert '<dt>Region</dt><dd class="mono">us-east-1</dd>' in html
+    assert "by alice" in html
+    assert f'value="{integration.pk}"' in html  # the id, copyable
+
+
+def test_registry_rows_say_registry_and_user(admin_http, org):
+    from integrations_site.integrations import services
+    from integrations_site.integrations.providers import get_provider
+
+    generic = get_provider("generic")
+    services.integration_create(
+        organization=org,
+        created_by=None,
+        name="harbor",
+        provider=generic,
+        credentials={
+            "url": "https://registry.example.com",
+            "username": "puller",
+            "password": "pw",
+            "verify_tls": True,
+            "ca_certificate": "",
+        },
+    )
+    html = admin_http.get(LIST_URL).content.decode()
+    assert '<dt>Registry</dt><dd class="mono">registry.example.com</dd>' in html
+    assert '<dt>User</dt><dd class="mono">puller</dd>' in html
+    assert "<dt>Account</dt>" not in html
+
+
+def test_sorting_by_name_and_status(admin_http, org):
+    for name in ("bravo", "alpha", "charlie"):
+        make_integration(org, name=name)
+    html = admin_http.get(LIST_URL, {"sort": "name"}).content.decode()
+    assert html.index("alpha") < html.index("bravo") < html.index("charlie")
+    assert 'aria-sort="ascending"><a class="sort" href="?sort=-name"' in html
+    html = admin_http.get(LIST_URL, {"sort": "-name"}).content.decode()
+    assert html.index("charlie") < html.index("bravo") < html.index("alpha")
+    assert admin_http.get(LIST_URL, {"sort": "status"}).status_code == 200
+    assert admin_http.get(LIST_URL, {"sort": "nonsense"}).status_code == 200
 
 
 def test_edit_is_disabled_with_the_sdk_only_tooltip(admin_http, integration):
@@ -100,14 +144,26 @@ def test_filter_with_htmx_returns_only_the_table(admin_http, org):
     assert "<html" not in html and "prod-registry" in html
 
 
-def test_pagination_50_a_page(admin_http, org):
+def test_pagination_50_a_page_by_keyset(admin_http, org):
     for i in range(51):
         make_integration(org, name=f"registry-{i:02d}")
     first = admin_http.get(LIST_URL).content.decode()
     assert first.count('id="integration-row-') == 50
-    assert "Page 1 of 2" in first and "registry-50" in first and "registry-00" not in first
-    second = admin_http.get(LIST_URL, {"page": 2}).content.decode()
+    assert "registry-50" in first and "registry-00" not in first
+    next_url = re.search(r'href="(\?[^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
+    second = admin_http.get(LIST_URL + next_url).content.decode()
     assert second.count('id="integration-row-') == 1 and "registry-00" in second
+    assert 'rel="next"' not in second and "First page" in second
+    # By name too, and a cursor we did not write is the first page.
+    by_name = admin_http.get(LIST_URL, {"sort": "name"}).content.decode()
+    next_url = re.search(r'href="(\?[^"]+)" rel="next"', by_name).group(1).replace("&amp;", "&")
+    assert "registry-50" in admin_http.get(LIST_URL + next_url).content.decode()
+    assert (
+        admin_http.get(LIST_URL, {"after": "garbage!"})
+        .content.decode()
+        .count('id="integration-row-')
+        == 50
+    )
 
 
 def test_list_shows_only_the_current_organization(admin_http, integration, other_integration):
