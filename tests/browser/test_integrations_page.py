@@ -60,6 +60,14 @@ def labelled(scope: Page | Locator, label: str) -> Locator:
     return scope.get_by_label(re.compile(rf"^{re.escape(label)}(\s*\*)?$"))
 
 
+def row_action(page: Page, name: str, action: str) -> Locator:
+    """Open the row's actions menu and return its item (e.g. "Delete <name>")."""
+    menu = row(page, name).locator("details[data-menu]")
+    if menu.get_attribute("open") is None:
+        row(page, name).locator("summary", has_text="⋯").click()
+    return row(page, name).get_by_role("menuitem", name=action)
+
+
 def tooltip_of(page: Page, button: Locator) -> Locator:
     tip_id = button.get_attribute("aria-describedby")
     assert tip_id, "the Edit button names no tooltip"
@@ -186,8 +194,7 @@ def test_admin_creates_meets_the_edit_tooltip_and_deletes(page: Page, org, scree
 
     # 4. Delete asks first; Cancel keeps the integration.
     page.mouse.move(5, 5)
-    delete_link = created.get_by_role("link", name="Delete aws-ecr-integration")
-    delete_link.click()
+    row_action(page, "aws-ecr-integration", "Delete aws-ecr-integration").click()
     expect(dialog(page)).to_be_visible()
     expect(dialog(page).locator("#delete-message")).to_have_text(DELETE_MESSAGE)
     cancel = dialog(page).get_by_role("link", name="Cancel")
@@ -203,8 +210,9 @@ def test_admin_creates_meets_the_edit_tooltip_and_deletes(page: Page, org, scree
     assert_not_reloaded(page)
     assert Integration.objects.filter(pk=integration.pk).exists()
 
-    # Delete again, and confirm: the row goes, the page stays.
-    delete_link.click()
+    # Focus is back on the row's menu button, then delete again and confirm: the row goes.
+    expect(created.locator("summary", has_text="⋯")).to_be_focused()
+    row_action(page, "aws-ecr-integration", "Delete aws-ecr-integration").click()
     expect(dialog(page).locator("#delete-message")).to_have_text(DELETE_MESSAGE)
     dialog(page).get_by_role("button", name="Delete").click()
     expect(dialog(page)).to_be_hidden()
@@ -223,7 +231,7 @@ def test_deleting_one_of_several_removes_just_its_row(page: Page, org, org_admin
     expect(table_names(page)).to_have_count(2)
     set_reload_marker(page)
 
-    row(page, "remove-me").get_by_role("link", name="Delete remove-me").click()
+    row_action(page, "remove-me", "Delete remove-me").click()
     expect(dialog(page).get_by_role("heading")).to_have_text("Delete “remove-me”?")
     dialog(page).get_by_role("button", name="Delete").click()
     expect(dialog(page)).to_be_hidden()
@@ -297,7 +305,7 @@ def test_without_javascript_create_and_delete_use_full_pages(new_page: NewPage, 
     integration = Integration.objects.get(organization=org, name="no-js-registry")
     assert integration.region == "eu-west-1"
 
-    created.get_by_role("link", name="Delete no-js-registry").click()
+    row_action(page, "no-js-registry", "Delete no-js-registry").click()
     expect(page).to_have_url(re.compile(rf"/integrations/{integration.pk}/delete/$"))
     expect(main.locator("#delete-message")).to_have_text(DELETE_MESSAGE)
     main.get_by_role("button", name="Delete").click()
@@ -318,7 +326,7 @@ def test_member_sees_integrations_but_cannot_create_or_delete(page: Page, org, o
     expect(listed).to_be_visible()
     expect(listed.locator(".badge")).to_have_text("AWS")
     expect(page.get_by_text("Create Integration")).to_have_count(0)
-    expect(page.get_by_role("link", name=re.compile("^Delete"))).to_have_count(0)
+    expect(page.get_by_role("menuitem", name=re.compile("^Delete"))).to_have_count(0)
     expect(listed.get_by_role("button", name="Edit", exact=True)).to_have_attribute(
         "aria-disabled", "true"
     )
@@ -397,7 +405,7 @@ def test_deleting_the_integration_revokes_a_running_service(
 
     # Delete its integration: the dialog names the service.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Integrations").click()
-    row(page, "prod-ecr").get_by_role("link", name="Delete").click()
+    row_action(page, "prod-ecr", "Delete prod-ecr").click()
     expect(dialog(page)).to_contain_text("These will lose access to their images:")
     expect(dialog(page).locator("#delete-dependants")).to_contain_text("Service detector")
     screenshot(page, screenshot_dir / "delete-dependants.png")
