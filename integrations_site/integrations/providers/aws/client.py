@@ -21,12 +21,12 @@ from email.utils import parsedate_to_datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, ReadTimeoutError
 from django.views.decorators.debug import sensitive_variables
 
 if TYPE_CHECKING:  # imported on first use: boto3 costs ~0.1 s at every start-up
     import boto3
+    from botocore.config import Config
 
 from ..base import (
     CHECK_DEADLINE_SECONDS,
@@ -123,7 +123,7 @@ def _session(environment: bytes) -> "boto3.session.Session":
     return session
 
 
-def _config(deadline: Deadline | None) -> Config:
+def _config(deadline: Deadline | None) -> "Config":
     connect, read, attempts = CONNECT_TIMEOUT, READ_TIMEOUT, 2
     if deadline is not None:
         # Split what is left of the deadline over the attempts, so that even an endpoint that
@@ -134,6 +134,8 @@ def _config(deadline: Deadline | None) -> Config:
         per_attempt = remaining / attempts
         connect = min(connect, per_attempt * 0.3)
         read = min(read, per_attempt * 0.7)
+    from botocore.config import Config  # on first use, like boto3
+
     return Config(
         connect_timeout=connect,
         read_timeout=read,

@@ -12,9 +12,12 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
+
+if TYPE_CHECKING:
+    import boto3
 from django.views.decorators.debug import sensitive_variables
 
 from ..base import Deadline
@@ -46,7 +49,7 @@ class SiteIdentityMissing(Exception):
 
 @dataclass
 class _Chain:
-    session: boto3.session.Session
+    session: "boto3.session.Session"
     absent_since: float | None = None
     principal: str = ""  # the caller identity's ARN, once asked
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -69,6 +72,8 @@ def _chain() -> _Chain:
         chain = _chains.get(key)
         if chain is None:
             _chains.clear()  # the environment changed: the old session is stale
+            import boto3  # on first use: boto3 costs ~0.05 s at every start-up
+
             chain = _chains[key] = _Chain(session=boto3.session.Session())
         return chain
 
