@@ -39,3 +39,28 @@ def make_integration(org, *, name: str, created_by=None, **credential_overrides)
         provider=get_provider("aws"),
         credentials=aws_fields(**credential_overrides),
     )
+
+
+# A registry on a closed loopback port: its pull credentials are its stored login (no network)
+# and checks and rollouts against it fail at once.
+CLOSED_REGISTRY = "127.0.0.1:9"
+CLOSED_REGISTRY_IMAGE = f"{CLOSED_REGISTRY}/team/app:1"
+
+
+def make_registry_integration(
+    org, *, name: str = "local-registry", created_by=None, password: str = CANARY_SECRET
+):
+    """A Docker Registry v2 integration for CLOSED_REGISTRY, straight through the service."""
+    return services.integration_create(
+        organization=org,
+        created_by=created_by,
+        name=name,
+        provider=get_provider("generic"),
+        credentials={
+            "url": f"http://{CLOSED_REGISTRY}",
+            "username": "puller",
+            "password": password,
+            "verify_tls": True,
+            "ca_certificate": "",
+        },
+    )

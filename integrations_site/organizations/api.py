@@ -94,6 +94,8 @@ def _member_out(membership: Membership) -> dict:
 
 
 def _member(membership: Membership, user_id: int) -> Membership:
+    if not 0 < user_id < 2**63:  # no database holds such an id; some would fail to compare
+        raise Http404(messages.NOT_A_MEMBER)
     found = (
         Membership.objects.filter(organization_id=membership.organization_id, user_id=user_id)
         .select_related("user", "organization")

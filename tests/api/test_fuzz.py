@@ -17,7 +17,7 @@ from integrations_site.deployments import services as deployments
 from integrations_site.integrations import services as integrations
 from integrations_site.integrations.providers import get_provider
 from integrations_site.storage import services as storage
-from tests.factories import VALID_ACCESS_KEY_ID, VALID_SECRET
+from tests.factories import VALID_ACCESS_KEY_ID, VALID_SECRET, make_registry_integration
 
 EXAMPLES_PER_OPERATION = 40
 
@@ -40,19 +40,7 @@ APP = get_wsgi_application()
 
 @pytest.fixture
 def world(org, org_admin):
-    registry = integrations.integration_create(
-        organization=org,
-        created_by=org_admin,
-        name="local-registry",
-        provider=get_provider("generic"),
-        credentials={
-            "url": "http://127.0.0.1:9",
-            "username": "u",
-            "password": "p",
-            "verify_tls": True,
-            "ca_certificate": "",
-        },
-    )
+    registry = make_registry_integration(org, created_by=org_admin, password="p")
     keys = integrations.integration_create(
         organization=org,
         created_by=org_admin,

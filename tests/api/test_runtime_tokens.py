@@ -12,10 +12,9 @@ from django.utils import timezone
 from integrations_site.api.models import ApiToken
 from integrations_site.api.services import api_token_create, runtime_token_create
 from integrations_site.integrations import services
-from integrations_site.integrations.providers import get_provider
 from integrations_site.organizations.models import Membership
 from integrations_site.organizations.services import membership_set
-from tests.factories import CANARY_SECRET, make_user
+from tests.factories import CANARY_SECRET, make_registry_integration, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -26,19 +25,7 @@ IMAGE = f"{REGISTRY}/team/app:1"
 @pytest.fixture
 def registry_integration(org, org_admin):
     """A v2 registry integration: its pull credentials are its stored login, no network."""
-    return services.integration_create(
-        organization=org,
-        created_by=org_admin,
-        name="local-registry",
-        provider=get_provider("generic"),
-        credentials={
-            "url": f"http://{REGISTRY}",
-            "username": "puller",
-            "password": CANARY_SECRET,
-            "verify_tls": True,
-            "ca_certificate": "",
-        },
-    )
+    return make_registry_integration(org, created_by=org_admin)
 
 
 def bearer(raw: str) -> dict:

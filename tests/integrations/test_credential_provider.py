@@ -11,7 +11,7 @@ from django.core.cache import cache
 
 from integrations_site.api.services import runtime_token_create
 from integrations_site.integrations import services
-from tests.factories import make_integration
+from tests.factories import make_integration, make_registry_integration
 from tests.fixtures.aws import REGION
 
 REPO = Path(__file__).resolve().parents[2]
@@ -92,22 +92,9 @@ def test_a_members_token_gets_no_credentials(live_server, org, org_member):
     """The credential provider is a runtime path: a member's personal token is refused by the
     site, and the provider hands kubelet nothing."""
     from integrations_site.api.services import api_token_create
-    from integrations_site.integrations.providers import get_provider
     from tests.factories import CANARY_SECRET
 
-    services.integration_create(
-        organization=org,
-        created_by=None,
-        name="local",
-        provider=get_provider("generic"),
-        credentials={
-            "url": "http://127.0.0.1:9",
-            "username": "puller",
-            "password": CANARY_SECRET,
-            "verify_tls": True,
-            "ca_certificate": "",
-        },
-    )
+    make_registry_integration(org, name="local")
     _, token = api_token_create(user=org_member, name="kubelet")
     request = {
         "apiVersion": "credentialprovider.kubelet.k8s.io/v1",

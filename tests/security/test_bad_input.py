@@ -147,3 +147,9 @@ def test_blank_node_names_and_bad_images_are_named_on_the_page(admin_http):
     html = response.content.decode()
     assert response.status_code == 422
     assert "This field is required." in html and "repository name" in html
+
+
+def test_a_member_id_no_database_holds_is_404(api):
+    # Found by the fuzz run: an id past 64 bits was a 500 on SQLite.
+    response = api("delete", "/members/27800774516351681680004612096")
+    assert response.status_code == 404

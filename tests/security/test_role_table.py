@@ -14,7 +14,7 @@ from integrations_site.deployments import services as deployments
 from integrations_site.integrations import services as integrations
 from integrations_site.integrations.providers import get_provider
 from integrations_site.storage import services as storage
-from tests.factories import CANARY_SECRET, VALID_ACCESS_KEY_ID, make_user
+from tests.factories import CANARY_SECRET, VALID_ACCESS_KEY_ID, make_registry_integration, make_user
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 ROLES = ("admin", "member", "runtime", "anonymous")
@@ -49,13 +49,7 @@ class World:
     def __init__(self, org, org_admin, org_member) -> None:
         self.org = org
         self.admin, self.member = org_admin, org_member
-        self.integration = integrations.integration_create(
-            organization=org,
-            created_by=org_admin,
-            name="local-registry",
-            provider=get_provider("generic"),
-            credentials=self.registry_credentials(),
-        )
+        self.integration = make_registry_integration(org, created_by=org_admin)
         self.storage_integration = integrations.integration_create(
             organization=org,
             created_by=org_admin,
@@ -84,16 +78,6 @@ class World:
         )[1]
         self.revocable = runtime_token_create(organization=org, created_by=org_admin, name="old")[0]
         self.newcomer = make_user("carol")  # not a member yet: the one a POST adds
-
-    @staticmethod
-    def registry_credentials() -> dict:
-        return {
-            "url": f"http://{REGISTRY}",
-            "username": "puller",
-            "password": CANARY_SECRET,
-            "verify_tls": True,
-            "ca_certificate": "",
-        }
 
     def path(self, template: str) -> str:
         values = {
