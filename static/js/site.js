@@ -186,6 +186,26 @@
     showTheme();
   }
 
+  // A table wider than its box scrolls inside it: keyboard users reach it with Tab and scroll
+  // it with the arrow keys (WCAG 2.1.1), named by the table's caption.
+  function scrollablesFocusable() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      if (wrap.scrollWidth > wrap.clientWidth + 1) {
+        wrap.setAttribute("tabindex", "0");
+        wrap.setAttribute("role", "region");
+        var caption = wrap.querySelector("caption");
+        wrap.setAttribute("aria-label", caption ? caption.textContent.trim() : "Table");
+      } else if (wrap.getAttribute("role") === "region") {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
+        wrap.removeAttribute("aria-label");
+      }
+    });
+  }
+  scrollablesFocusable();
+  window.addEventListener("resize", scrollablesFocusable);
+  document.addEventListener("htmx:afterSettle", scrollablesFocusable);
+
   showTheme();
   window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", showTheme);
 

@@ -36,10 +36,16 @@ def screenshot(page: Page, path: Path) -> None:
 
 def assert_no_page_overflow(page: Page) -> None:
     """Nothing makes the page itself scroll sideways (a table may scroll in its own box)."""
+    page.wait_for_load_state("load")
     widths = page.evaluate(
-        "() => [document.documentElement.scrollWidth, window.innerWidth, location.pathname]"
+        """() => [document.documentElement.scrollWidth, window.innerWidth, location.pathname,
+                  Array.from(document.querySelectorAll("body *"))
+                    .filter(e => e.getBoundingClientRect().right > innerWidth + 0.5)
+                    .slice(0, 5).map(e => `${e.tagName}.${e.className}`)]"""
     )
-    assert widths[0] <= widths[1], f"{widths[2]} is {widths[0]} px wide in a {widths[1]} px window"
+    assert widths[0] <= widths[1], (
+        f"{widths[2]} is {widths[0]} px wide in a {widths[1]} px window: {widths[3]}"
+    )
 
 
 def axe_violations(page: Page) -> list[str]:
