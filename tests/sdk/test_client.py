@@ -67,7 +67,8 @@ def test_the_documented_example(sdk, org, client, org_admin):
     # It appears on the Integrations page with provider AWS.
     client.force_login(org_admin)
     html = client.get("/integrations/").content.decode()
-    assert "aws-ecr-integration" in html and '<span class="badge">AWS</span>' in html
+    assert "aws-ecr-integration" in html
+    assert re.search(r'<span class="badge badge-hue-\d">AWS</span>', html)
 
     assert [i.id for i in org_entity.integrations.list()] == [integration.id]
     assert org_entity.integrations.get(integrations_id=integration.id) == integration
