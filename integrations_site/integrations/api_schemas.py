@@ -172,6 +172,17 @@ def provider_for(integration_type: str, options: Options, metadata: dict) -> Pro
     )
 
 
+def _flat_choices(choices) -> list[str]:
+    """The values of a select's choices, groups (<optgroup>) flattened, the blank left out."""
+    values: list[str] = []
+    for value, label in choices:
+        if isinstance(label, list | tuple):
+            values += [str(v) for v, _ in label if v]
+        elif value:
+            values.append(str(value))
+    return values
+
+
 def _choices(providers: list[Provider]) -> str:
     return "Choose one of: " + ", ".join(f"{p.key} ({p.display_name})" for p in providers) + "."
 
@@ -293,7 +304,7 @@ def available_integrations() -> list[dict]:
                         "displayName": str(field.label),
                         "required": field.required,
                         "secret": form_name in provider.secret_fields,
-                        "choices": [str(v) for v, _ in choices if v] if choices else None,
+                        "choices": _flat_choices(choices) if choices else None,
                     }
                 )
             providers.append(

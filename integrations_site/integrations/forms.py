@@ -75,9 +75,11 @@ class IntegrationForm(forms.Form):
         chosen = get_provider(requested or "")
         self.chosen_provider: Provider = chosen if chosen in choices else choices[0]
         self.initial["provider"] = self.chosen_provider.key
-        self.fields["name"].widget.attrs["placeholder"] = (
+        # The provider fields' partial carries it too: swapping providers updates the name's.
+        self.name_placeholder = (
             self.chosen_provider.name_placeholder or f"{self.chosen_provider.key}-integration"
         )
+        self.fields["name"].widget.attrs["placeholder"] = self.name_placeholder
         # With JavaScript, changing Provider swaps in that provider's fields.
         self.fields["provider"].widget.attrs.update(
             {

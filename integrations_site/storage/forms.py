@@ -84,7 +84,7 @@ class StorageDriverForm(forms.Form):
     region = forms.ChoiceField(
         label="Region",
         required=False,
-        choices=[("", "Not set (us-east-1)")] + [(r, r) for r in s3.S3_REGIONS],
+        choices=s3.region_choices,
         help_text="Optional: the bucket's Region.",
     )
 

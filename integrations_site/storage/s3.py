@@ -24,7 +24,9 @@ DEFAULT_REGION = "us-east-1"
 BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
-S3_REGIONS: list[str] = aws.available_regions("s3")
+def region_choices() -> list:
+    """The bucket Region select: named and grouped, read when a form is made."""
+    return [("", "Not set (us-east-1)"), *aws.region_choices("s3")]
 
 
 def bucket_name_error(bucket: str) -> str:

@@ -23,7 +23,23 @@
     box.replaceChildren(div);
   }
 
+  // Test connection re-checks every field and lists what is still wrong in its result: errors
+  // left under fields from an earlier submit would contradict it, so they go first.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "connection-result") return;
+    var form = target.closest("form");
+    if (!form) return;
+    form.querySelectorAll(".field .error").forEach(function (p) { p.remove(); });
+    form.querySelectorAll(".field-invalid").forEach(function (f) { f.classList.remove("field-invalid"); });
+    form.querySelectorAll("[aria-invalid]").forEach(function (i) { i.removeAttribute("aria-invalid"); });
+  });
+
   document.addEventListener("htmx:afterSwap", function (event) {
+    // Another provider's fields came in: its example name goes into the Name placeholder.
+    var fields = document.getElementById("provider-fields");
+    var name = fields && fields.closest("form") && fields.closest("form").querySelector("input[name=name]");
+    if (fields && name && fields.dataset.namePlaceholder) name.placeholder = fields.dataset.namePlaceholder;
     if (event.detail.target && event.detail.target.id === "connection-result") {
       event.detail.target.scrollIntoView({ block: "nearest" });
       return;

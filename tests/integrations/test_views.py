@@ -236,10 +236,16 @@ def test_provider_fields_partial(admin_http):
     assert "Secret Access Key" in html and "<form" not in html
 
 
-def test_region_choices_come_from_botocore(admin_http):
+def test_region_choices_come_from_botocore_named_and_grouped(admin_http):
     html = admin_http.get(CREATE_URL).content.decode()
-    for region in ("us-east-1", "eu-west-1", "ap-southeast-2", "us-gov-west-1"):
-        assert f'<option value="{region}">{region}</option>' in html
+    assert '<option value="us-east-1">US East (N. Virginia) — us-east-1</option>' in html
+    assert '<option value="eu-west-1">Europe (Ireland) — eu-west-1</option>' in html
+    assert '<option value="ap-southeast-2">Asia Pacific (Sydney) — ap-southeast-2</option>' in html
+    # Partitions that need an account of their own come last, under their own heading.
+    commercial = html.index('<optgroup label="AWS Regions">')
+    gov = html.index('<optgroup label="AWS GovCloud (US) (a separate GovCloud account)">')
+    china = html.index('<optgroup label="China (a separate AWS China account)">')
+    assert commercial < china < gov < html.index('value="us-gov-west-1"')
 
 
 def test_create_plain_post_redirects_and_stores(admin_http, org, org_admin):
@@ -467,3 +473,19 @@ def test_another_organizations_integration_is_404(admin_http, other_integration,
 def test_wrong_method_is_405(admin_http, integration):
     assert admin_http.delete(delete_url(integration)).status_code == 405
     assert admin_http.post(LIST_URL).status_code == 405
+
+
+def test_a_pasted_json_key_is_never_rendered_back(admin_http):
+    secret_key = '{"type": "service_account", "private_key": "SECRET-PEM-NOT-SHOWN"}'
+    response = admin_http.post(
+        CREATE_URL,
+        {
+            "name": "gcp",
+            "provider": "gcp",
+            "location": "not a host",
+            "service_account": secret_key,
+        },
+    )
+    html = response.content.decode()
+    assert '<textarea name="service_account"' in html  # a box for the JSON, not one line
+    assert "SECRET-PEM-NOT-SHOWN" not in html

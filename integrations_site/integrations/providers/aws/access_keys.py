@@ -8,7 +8,10 @@ from django.core.exceptions import ValidationError
 from ..base import CheckResult, Display, IntegrationType, Provider, PullCredentials, register
 from . import client as aws
 
-ECR_REGIONS: list[str] = aws.available_regions("ecr")
+
+def ecr_region_choices() -> list:
+    """Named and grouped, read when a form is made (not at start-up), cached by the client."""
+    return [("", "Select a region"), *aws.region_choices("ecr")]
 
 
 # --- AWS Elastic Container Registry ---------------------------------------------------------
@@ -44,7 +47,7 @@ class AwsCredentialsForm(forms.Form):
     )
     region = forms.ChoiceField(
         label="Region",
-        choices=[("", "Select a region")] + [(r, r) for r in ECR_REGIONS],
+        choices=ecr_region_choices,
         help_text="The Region where the ECR repository was created, e.g. us-east-1.",
     )
 

@@ -40,7 +40,7 @@ from ..base import (
 )
 from . import client as aws
 from . import site_identity
-from .access_keys import ECR_REGIONS
+from .access_keys import ecr_region_choices
 
 # arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME; names and path segments as IAM allows them.
 ROLE_ARN_RE = re.compile(
@@ -187,7 +187,7 @@ class AwsRoleForm(_RoleFormBase):
     role_arn = _role_arn_field()
     region = forms.ChoiceField(
         label="Region",
-        choices=[("", "Select a region")] + [(r, r) for r in ECR_REGIONS],
+        choices=ecr_region_choices,
         help_text="The Region of the ECR registry, e.g. us-east-1.",
     )
     field_order = ["role_arn", "region", "external_id"]

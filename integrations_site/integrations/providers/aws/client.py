@@ -67,12 +67,20 @@ class AwsKeys:
 _ENDPOINT_PREFIXES = {"ecr": "api.ecr", "s3": "s3"}
 
 
-@cache
-def available_regions(service: str) -> list[str]:
-    """Every Region botocore knows for `service`, across partitions (aws, aws-cn, gov...).
+# How the Region list names each partition: regions outside the commercial one need an
+# account of their own there, so they are listed apart, last.
+PARTITION_GROUPS = {
+    "aws": "AWS Regions",
+    "aws-cn": "China (a separate AWS China account)",
+    "aws-us-gov": "AWS GovCloud (US) (a separate GovCloud account)",
+}
+OTHER_PARTITIONS = "Isolated and sovereign partitions (separate accounts)"
 
-    Read from botocore's endpoint data, once per process, without a boto3 session (which
-    loads far more, at every start-up: the forms build their Region choices at import)."""
+
+@cache
+def _regions_by_partition(service: str) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """(partition, ((code, description), ...)) for every partition botocore knows, read from
+    its endpoint data once per process, without a boto3 session (which loads far more)."""
     from botocore.loaders import create_loader
     from botocore.regions import EndpointResolver
 
@@ -80,11 +88,43 @@ def available_regions(service: str) -> list[str]:
     prefix = _ENDPOINT_PREFIXES.get(service)
     if prefix is None:
         prefix = loader.load_service_model(service, "service-2")["metadata"]["endpointPrefix"]
-    resolver = EndpointResolver(loader.load_data("endpoints"))
-    regions: set[str] = set()
+    data = loader.load_data("endpoints")
+    resolver = EndpointResolver(data)
+    described = {
+        partition["partition"]: {
+            code: region.get("description", code)
+            for code, region in partition.get("regions", {}).items()
+        }
+        for partition in data["partitions"]
+    }
+    found = []
     for partition in resolver.get_available_partitions():
-        regions.update(resolver.get_available_endpoints(prefix, partition))
-    return sorted(regions)
+        codes = sorted(resolver.get_available_endpoints(prefix, partition))
+        names = described.get(partition, {})
+        found.append((partition, tuple((code, names.get(code, code)) for code in codes)))
+    return tuple(found)
+
+
+def available_regions(service: str) -> list[str]:
+    """Every Region botocore knows for `service`, across partitions (aws, aws-cn, gov...)."""
+    return sorted(code for _, regions in _regions_by_partition(service) for code, _ in regions)
+
+
+def region_choices(service: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Grouped choices for a Region select: "US East (N. Virginia) — us-east-1", commercial
+    Regions first, the partitions that need an account of their own under their own heading."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for partition, regions in _regions_by_partition(service):
+        label = PARTITION_GROUPS.get(partition, OTHER_PARTITIONS)
+        groups.setdefault(label, []).extend(
+            (code, f"{name} — {code}" if name != code else code) for code, name in regions
+        )
+    order = [*PARTITION_GROUPS.values(), OTHER_PARTITIONS]
+    return [
+        (label, sorted(groups[label], key=lambda choice: choice[1]))
+        for label in order
+        if groups.get(label)
+    ]
 
 
 # Clients of calls without a deadline (logins, image lookups), kept per credentials, Region,

@@ -37,6 +37,13 @@ def password_field(label: str, help_text: str = "") -> forms.CharField:
     )
 
 
+class SecretTextarea(forms.Textarea):
+    """A multi-line secret (a JSON key): like a password input, never rendered back."""
+
+    def format_value(self, value):
+        return None
+
+
 def text_field(label: str, *, required: bool = True, help_text: str = "", max_length: int = 255):
     return forms.CharField(
         label=label,

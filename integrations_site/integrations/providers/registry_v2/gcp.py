@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.views.decorators.debug import sensitive_variables
 
 from ..base import Display, register
-from .base import V2Provider, text_field
+from .base import SecretTextarea, V2Provider, text_field
 from .client import RegistryLogin
 
 GAR_HOST = re.compile(r"^([a-z0-9-]+-docker\.pkg\.dev|([a-z]+\.)?gcr\.io)$")
@@ -22,12 +22,16 @@ class GarForm(forms.Form):
     )
     service_account = forms.CharField(
         label="Service account JSON key",
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        widget=SecretTextarea(attrs={"rows": 6, "autocomplete": "off", "spellcheck": "false"}),
         required=False,
-        help_text="Paste the key's JSON, or upload the file below. Write-only.",
+        help_text="Paste the key's JSON, or upload the file below. Write-only: never shown "
+        "again, re-enter it if the form reports an error.",
     )
     service_account_file = forms.FileField(
-        label="Service account key file", required=False, help_text="A .json key file."
+        label="Service account key file",
+        required=False,
+        help_text="A .json key file.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json"}),
     )
     email = forms.EmailField(label="Email", required=False, help_text="Optional.")
 
