@@ -6,7 +6,10 @@ The site signs in with its own identity (site_identity.py, the standard credenti
 calls STS AssumeRole with the External ID, and uses the temporary keys. Sessions are cached
 per integration (the External ID is unique to it) in Django's cache, sealed with the key
 ring, until five minutes before they expire; checks always assume the role anew, so they
-see a revoked trust at once."""
+see a revoked trust at once.
+
+Longer than most modules on purpose: it is one provider family (docs/architecture.md, "one
+module per provider"), and its form, sessions and check steps serve both providers."""
 
 import hashlib
 import json

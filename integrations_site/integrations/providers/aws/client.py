@@ -6,7 +6,10 @@ credentials explicitly (never the machine's own profile) and bounded timeouts, a
 check finishes within ``CHECK_DEADLINE_SECONDS``.
 
 No call here writes to the user's registry: the repository checks use read-only calls with a
-digest that cannot exist."""
+digest that cannot exist.
+
+Longer than most modules on purpose: every boto3 call of the AWS providers lives here, behind
+one deadline policy and one client cache, so no other module needs to know botocore."""
 
 import base64
 import hashlib
