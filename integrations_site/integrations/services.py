@@ -325,7 +325,6 @@ def integration_delete(*, integration: Integration) -> None:
             deleted, _ = Integration.objects.filter(pk=integration.pk).delete()
             if not deleted:  # a concurrent delete came first; its hooks ran there
                 raise Http404(not_found_message(Integration))
-            audit.record(action="integration.delete", target=integration)
             # Another integration may serve the same registry; then nothing loses access.
             if (
                 registry
@@ -339,6 +338,9 @@ def integration_delete(*, integration: Integration) -> None:
                     registry=registry,
                     integration_name=integration.name,
                 )
+            # Last: the audit chain's lock is always taken after the rows a change locks
+            # (services, nodes), in every transaction, so two of them never wait on each other.
+            audit.record(action="integration.delete", target=integration)
     except (ProtectedError, RestrictedError) as error:
         blocking = getattr(error, "protected_objects", None) or error.restricted_objects
         names = sorted(str(obj) for obj in blocking)
