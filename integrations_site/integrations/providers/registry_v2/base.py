@@ -68,6 +68,12 @@ class V2Provider(Provider):
     def display(self, cleaned_data: dict) -> Display:
         return Display(account=cleaned_data.get("username", ""), registry=self.host(cleaned_data))
 
+    def explain(
+        self, problem: RegistryProblem, credentials: dict, repository: str
+    ) -> RegistryProblem:
+        """A problem in the provider's own terms (vendors name robot accounts, tokens...)."""
+        return problem
+
     @sensitive_variables()
     def check(self, credentials: dict, *, repository: str = "") -> CheckResult:
         login = self.login(credentials)
@@ -90,6 +96,7 @@ class V2Provider(Provider):
                     client.repository(repository)
                     steps[2].ok, steps[2].message = True, f"Can pull {repository}."
         except RegistryProblem as problem:
+            problem = self.explain(problem, credentials, repository)
             result.unreachable = problem.kind == "unreachable"
             failed = next(step for step in steps if step.ok is None)
             failed.ok, failed.message = False, problem.message

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.views.decorators.debug import sensitive_variables
 
 from ... import messages
-from ..base import CheckResult, ImageMissing, RegistryRefused, RegistryUnreachable, Step
+from ..base import ImageMissing, RegistryRefused, RegistryUnreachable
 from ..outbound import refused_address, resolve
 from .base import V2Provider
 from .client import RegistryClient, RegistryProblem, is_loopback
@@ -71,34 +71,6 @@ class VendorProvider(V2Provider):
             hint = self.denied_hint(credentials, repository)
             return RegistryProblem("denied", f"{problem.message} {hint}".strip())
         return problem
-
-    @sensitive_variables()
-    def check(self, credentials: dict, *, repository: str = "") -> CheckResult:
-        login = self.login(credentials)
-        reachable = Step("reachable", "Registry reachable")
-        accepted = Step("credentials", "Credentials accepted")
-        steps = [reachable, accepted]
-        if repository:
-            steps.append(Step("repository", f"Repository access ({repository})"))
-        result = CheckResult(steps=steps)
-        try:
-            with RegistryClient(login) as client:
-                try:
-                    client.ping()
-                finally:
-                    # Any HTTP answer, even "wrong password", shows the registry is reachable.
-                    if client.answered:
-                        reachable.ok, reachable.message = True, f"{login.host} answers."
-                accepted.ok, accepted.message = True, f"Signed in as {login.username}."
-                if repository:
-                    client.repository(repository)
-                    steps[2].ok, steps[2].message = True, f"Can pull {repository}."
-        except RegistryProblem as problem:
-            problem = self.explain(problem, credentials, repository)
-            result.unreachable = problem.kind == "unreachable"
-            failed = next(step for step in steps if step.ok is None)
-            failed.ok, failed.message = False, problem.message
-        return result
 
     @sensitive_variables()
     def find_image(
