@@ -1,17 +1,14 @@
 """Any Docker Registry v2 (CNCF Distribution, self-hosted), by its base URL."""
 
-import socket
-from urllib.parse import urlsplit
-
 from cryptography import x509
 from django import forms
 from django.core.exceptions import ValidationError
 
 from ... import messages
 from ..base import register
-from ..outbound import refused_address, resolve
 from .base import V2Provider, password_field, text_field
-from .client import RegistryLogin, is_loopback
+from .client import RegistryLogin
+from .vendors import endpoint_url
 
 
 class GenericForm(forms.Form):
@@ -37,27 +34,10 @@ class GenericForm(forms.Form):
         """scheme://host[:port] only: the URL is shown as the registry, so user info would be
         a password in plain sight. The host must resolve, to addresses the outbound policy
         allows (checked again, on the address connected to, at every connection)."""
-        value = self.cleaned_data["url"].strip().rstrip("/")
-        parts = urlsplit(value)
-        if parts.scheme not in ("https", "http") or not parts.hostname:
+        value = self.cleaned_data["url"].strip()
+        if "://" not in value:  # here the scheme is asked for: http or https is a choice
             raise ValidationError(messages.REGISTRY_URL_FORM)
-        if "@" in parts.netloc or parts.path or "?" in value or "#" in value:
-            raise ValidationError(messages.REGISTRY_URL_PARTS)
-        try:
-            port = parts.port
-        except ValueError:
-            port = 0
-        if port is not None and not 1 <= port <= 65535:
-            raise ValidationError(messages.REGISTRY_URL_PORT)
-        if parts.scheme == "http" and not is_loopback(parts.hostname):
-            raise ValidationError(messages.REGISTRY_URL_HTTP)
-        try:
-            infos = resolve(parts.hostname, port or 443)
-        except (socket.gaierror, UnicodeError):
-            raise ValidationError(messages.could_not_resolve(parts.hostname)) from None
-        if not infos or refused_address(infos):
-            raise ValidationError(messages.ADDRESS_NOT_ALLOWED)
-        return value
+        return endpoint_url(value)
 
     def clean_ca_certificate(self) -> str:
         value = self.cleaned_data["ca_certificate"].strip()
