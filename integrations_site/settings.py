@@ -146,6 +146,10 @@ ASGI_APPLICATION = "integrations_site.asgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Each process keeps its database connection between requests (a new PostgreSQL connection
+# costs more than most views); a connection that broke is noticed and replaced before use.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE_SECONDS", default=300)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Bounded waits on the database; options given in DATABASE_URL (?key=value) win over these.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A frozen server fails the request instead of hanging it for minutes.
@@ -170,6 +174,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Pull credentials are cached here (sealed); local memory unless e.g. redis://… is given.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://integrations")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "integrations_site.redis_cache.RedisCache"
 
 # Axes first: it refuses a locked-out username or address before any password is checked.
 AUTHENTICATION_BACKENDS = [

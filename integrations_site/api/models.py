@@ -1,4 +1,5 @@
 import hashlib
+import time
 import uuid
 
 from django.conf import settings
@@ -22,6 +23,9 @@ TOUCH_INTERVAL_SECONDS = 60
 # Marks a purged entry: no lookup may cache the row again until it runs out, so a request
 # that read the row just before the revocation can't put it back.
 _FORGOTTEN = "forgotten"
+# When this process last saw each token's use recorded (ApiToken.touch), and how many it keeps.
+_touched: dict[uuid.UUID, float] = {}
+_TOUCHED_LIMIT = 10_000
 
 
 def hash_token(raw: str) -> str:
@@ -146,15 +150,21 @@ class ApiToken(models.Model):
         """Record use, at most once a minute, so busy clients don't write on every call: the
         row's own time says when it was last written, and a cache mark (one atomic add, seen
         by every process sharing the cache) lets only one call a minute write it."""
+        # A cached row keeps the last_used_at it was cached with, so this process also
+        # remembers when it last saw the mark: no cache call at all for the rest of the minute.
+        seen = _touched.get(self.pk)
+        if seen is not None and time.monotonic() - seen < TOUCH_INTERVAL_SECONDS:
+            return
         now = timezone.now()
         if (
-            self.last_used_at is not None
-            and (now - self.last_used_at).total_seconds() <= TOUCH_INTERVAL_SECONDS
-        ):
-            return
-        if cache.add(f"api-token-used:{self.pk}", True, timeout=TOUCH_INTERVAL_SECONDS):
+            self.last_used_at is None
+            or (now - self.last_used_at).total_seconds() > TOUCH_INTERVAL_SECONDS
+        ) and cache.add(f"api-token-used:{self.pk}", True, timeout=TOUCH_INTERVAL_SECONDS):
             ApiToken.objects.filter(pk=self.pk).update(last_used_at=now)
             self.last_used_at = now
+        if len(_touched) >= _TOUCHED_LIMIT:
+            _touched.clear()  # a bound, not a policy: at worst a few more cache calls
+        _touched[self.pk] = time.monotonic()
 
 
 def _cache_key(token_hash: str) -> str:

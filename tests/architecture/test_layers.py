@@ -35,7 +35,15 @@ FLOORS = {
 # Rooms that stand apart: they import nothing of the site (the kubelet plugin runs on machines
 # without it; settings and its helpers are loaded before any app). `sdk` is the alias module
 # for the SDK, which is its own distribution in sdk/ (checked below).
-APART = {"sdk", "credential_provider", "settings", "logging", "debug", "devenv"}
+APART = {
+    "sdk",
+    "credential_provider",
+    "settings",
+    "logging",
+    "debug",
+    "devenv",
+    "redis_cache",
+}
 SDK = ROOT / "sdk" / "integrations_sdk"
 # What the SDK distribution may import: the standard library and its one dependency.
 SDK_ALLOWED = set(sys.stdlib_module_names) | {"requests", "integrations_sdk"}
