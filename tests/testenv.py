@@ -13,6 +13,10 @@ os.environ["SECRET_KEY"] = "test-secret-key-for-the-suite-only-" + "x" * 30
 os.environ["INTEGRATIONS_ENCRYPTION_KEYS"] = "test1:" + base64.b64encode(b"t" * 32).decode()
 os.environ["PLATFORM_NAME"] = "Dataloop"
 os.environ["API_TOKEN_SIGNING_KEY"] = "test-api-token-signing-key-for-the-suite-" + "s" * 8
+# One connection per request in the suite: a live server's request thread that a keep-alive
+# client (the SDK, the browser) leaves waiting would otherwise hold its connection, and
+# PostgreSQL refuses to drop the test database. The scale-out test runs production's default.
+os.environ.setdefault("DATABASE_CONN_MAX_AGE_SECONDS", "0")
 # The live server for browser tests speaks plain HTTP.
 os.environ["SESSION_COOKIE_SECURE"] = "0"
 os.environ["CSRF_COOKIE_SECURE"] = "0"

@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 from pydantic import field_validator
 
 from integrations_site.audit.models import AuditEvent
-from integrations_site.audit.services import as_json, json_lines
+from integrations_site.audit.services import as_json, audit_seal, json_lines
 from integrations_site.validation import storable
 
 from .common import ERRORS, membership_for
@@ -49,7 +49,8 @@ class AuditTarget(Schema):
 class AuditEventOut(Schema):
     id: int
     organizationId: UUID | None
-    sequence: int
+    # None while a read recorded on a hot path waits to be linked into the chain.
+    sequence: int | None
     createdAt: datetime
     actor: AuditActor
     action: str
@@ -94,7 +95,9 @@ def audit_export(
     filters: Query[AuditFilters],
     afterSequence: int = Query(0, ge=0, description="Only events after this chain position"),
 ):
-    events = _events(request, org_id, filters).filter(sequence__gt=afterSequence)
+    events = _events(request, org_id, filters)
+    audit_seal(chain=org_id)  # every event shipped has its place in the chain
+    events = events.filter(sequence__gt=afterSequence)
     response = StreamingHttpResponse(
         json_lines(events.order_by("sequence")), content_type="application/x-ndjson"
     )

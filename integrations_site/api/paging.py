@@ -137,6 +137,20 @@ def keyset_page(request: HttpRequest, rows: QuerySet, paging: PageQuery) -> Page
     return Page(rows=found, next_cursor=next_cursor, total_count=total)
 
 
+def json_time(value: datetime | None) -> str | None:
+    """A time as the API's JSON encoder writes it (DjangoJSONEncoder: ISO 8601, milliseconds,
+    "Z" for UTC). Rows make theirs here: the encoder's fallback, called for every value that
+    is not plain JSON, was a fifth of a list's cost."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    if value.microsecond:
+        text = text[:23] + text[26:]
+    if text.endswith("+00:00"):
+        text = text.removesuffix("+00:00") + "Z"
+    return text
+
+
 def next_link(request: HttpRequest, cursor: str) -> str:
     """The request's own absolute URL with `cursor` replaced; every other parameter kept."""
     params = request.GET.copy()

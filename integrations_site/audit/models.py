@@ -40,6 +40,10 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         """Delete these events (pruning only: services.audit_prune keeps the chain's anchor)."""
         return models.QuerySet.delete(self)[0]
 
+    def waiting(self) -> "AuditEventQuerySet":
+        """Events recorded outside the chain (reads on a hot path), not yet sealed into it."""
+        return self.filter(sequence__isnull=True)
+
     def for_organization(self, organization_id) -> "AuditEventQuerySet":
         return self.filter(organization_id=organization_id)
 
@@ -88,7 +92,8 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
 class AuditEvent(models.Model):
     chain = models.UUIDField(editable=False)
-    sequence = models.PositiveBigIntegerField(editable=False)
+    # None (and no hashes) while an event recorded with sealed=False waits to be linked.
+    sequence = models.PositiveBigIntegerField(null=True, editable=False)
     organization_id = models.UUIDField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(editable=False)
     actor_kind = models.CharField(max_length=16, editable=False)
@@ -104,8 +109,8 @@ class AuditEvent(models.Model):
     client_address = models.CharField(max_length=64, blank=True, editable=False)
     user_agent = models.CharField(max_length=300, blank=True, editable=False)
     request_id = models.CharField(max_length=64, blank=True, editable=False)
-    previous_hash = models.CharField(max_length=64, editable=False)
-    hash = models.CharField(max_length=64, editable=False)
+    previous_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -125,6 +130,12 @@ class AuditEvent(models.Model):
             models.Index(
                 fields=["organization_id", "action", "created_at", "id"],
                 name="audit_org_action_time",
+            ),
+            # audit_seal: the few events waiting to be linked, oldest first.
+            models.Index(
+                fields=["chain", "created_at", "id"],
+                condition=Q(sequence__isnull=True),
+                name="audit_waiting",
             ),
         ]
 

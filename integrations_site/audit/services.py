@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from . import context
@@ -80,11 +80,17 @@ def record(
     outcome: str = SUCCESS,
     details: dict | None = None,
     actor: context.Actor | None = None,
+    sealed: bool = True,
 ) -> AuditEvent:
     """Append an event to its organization's chain, in the caller's transaction (or one of
     its own). `target` may be a model instance: its type, id and name (now) are taken, and its
     organization unless `organization_id` is given. `details` are names and counts, never
-    secret values. Costs three statements: lock the chain head, insert, move the head."""
+    secret values. Costs three statements: lock the chain head, insert, move the head.
+
+    `sealed=False` is for reads on a hot path (pull credentials, on every pod start): one
+    INSERT and no lock, so the reads of one organization don't queue behind each other. The
+    event waits outside the chain (no sequence, no hash) until `audit_seal` links it, which the
+    worker does every schedule tick and verify and export do first."""
     if target is not None:
         target_type = target_type or target._meta.model_name
         target_id = target_id if target_id is not None else target.pk
@@ -94,31 +100,76 @@ def record(
     actor = actor or context.current_actor()
     request = context.current() or context.RequestContext()
     chain = organization_id or SITE_CHAIN
+    event = AuditEvent(
+        chain=chain,
+        organization_id=organization_id,
+        created_at=timezone.now(),
+        actor_kind=_text(actor.kind, 16),
+        actor_id=_text(actor.id, 64),
+        actor_name=_text(actor.name, 200),
+        action=_text(action, 64),
+        target_type=_text(target_type, 64),
+        target_id=_text(target_id, 64),
+        target_name=_text(target_name, 200),
+        outcome=outcome,
+        details=json.loads(json.dumps(details or {}, default=str)),
+        client_address=_text(request.client_address, 64),
+        user_agent=_text(request.user_agent, 300),
+        request_id=_text(request.request_id, 64),
+    )
+    if not sealed:
+        event.save()
+        return event
     with transaction.atomic(savepoint=False):
         head = _locked_head(chain)
-        event = AuditEvent(
-            chain=chain,
-            sequence=head.sequence + 1,
-            organization_id=organization_id,
-            created_at=timezone.now(),
-            actor_kind=_text(actor.kind, 16),
-            actor_id=_text(actor.id, 64),
-            actor_name=_text(actor.name, 200),
-            action=_text(action, 64),
-            target_type=_text(target_type, 64),
-            target_id=_text(target_id, 64),
-            target_name=_text(target_name, 200),
-            outcome=outcome,
-            details=json.loads(json.dumps(details or {}, default=str)),
-            client_address=_text(request.client_address, 64),
-            user_agent=_text(request.user_agent, 300),
-            request_id=_text(request.request_id, 64),
-            previous_hash=head.hash,
-        )
-        event.hash = event_hash(event)
+        event.created_at = timezone.now()  # under the lock: chain order is time order
+        _link(event, head.sequence, head.hash)
         event.save()
         AuditChain.objects.filter(chain=chain).update(sequence=event.sequence, hash=event.hash)
     return event
+
+
+def _link(event: AuditEvent, sequence: int, previous_hash: str) -> None:
+    event.sequence = sequence + 1
+    event.previous_hash = previous_hash
+    event.hash = event_hash(event)
+
+
+# --- sealing the events recorded outside the chain --------------------------------------------
+
+SEAL_BATCH = 1000
+
+
+def audit_seal(*, chain=None) -> int:
+    """Link every waiting event (recorded with sealed=False) into its chain, oldest first, in
+    transactions of up to SEAL_BATCH events under the chain's lock. Sets only the place in the
+    chain (sequence, previous hash, hash) of rows that have none; no content changes. Safe
+    beside other sealers and writers. Returns how many it linked."""
+    waiting = AuditEvent.objects.waiting()
+    chains = [chain] if chain is not None else waiting.values_list("chain", flat=True).distinct()
+    total = 0
+    for one in list(chains):
+        while linked := _seal_batch(one):
+            total += linked
+            if linked < SEAL_BATCH:
+                break
+    return total
+
+
+@transaction.atomic
+def _seal_batch(chain) -> int:
+    head = _locked_head(chain)
+    waiting = AuditEvent.objects.waiting().filter(chain=chain).order_by("created_at", "id")
+    events = list(waiting[:SEAL_BATCH])
+    sequence, previous = head.sequence, head.hash
+    for event in events:
+        _link(event, sequence, previous)
+        sequence, previous = event.sequence, event.hash
+    if events:
+        # A plain QuerySet: the trail's own refuses every update (AuditEventQuerySet.update).
+        models.QuerySet(AuditEvent).bulk_update(events, ["sequence", "previous_hash", "hash"])
+        AuditChain.objects.filter(chain=chain).update(sequence=sequence, hash=previous)
+    return len(events)
 
 
 # --- verifying and pruning -------------------------------------------------------------------
@@ -142,7 +193,7 @@ def verify_chain(chain) -> BrokenLink | None:
     head = AuditChain.objects.filter(chain=chain).first()
     expected_sequence = (head.anchor_sequence if head else 0) + 1
     expected_previous = head.anchor_hash if head else GENESIS_HASH
-    events = AuditEvent.objects.filter(chain=chain).order_by("sequence")
+    events = AuditEvent.objects.filter(chain=chain, sequence__isnull=False).order_by("sequence")
     for event in events.iterator(chunk_size=2000):
         if event.sequence != expected_sequence:
             return BrokenLink(

@@ -17,7 +17,7 @@ from integrations_site import audit
 from integrations_site.api.auth import RuntimeBearerToken
 from integrations_site.api.common import ERRORS, membership_for
 from integrations_site.api.errors import ApiError
-from integrations_site.api.paging import PAGED, PageQuery, keyset_page, page_response
+from integrations_site.api.paging import PAGED, PageQuery, json_time, keyset_page, page_response
 from integrations_site.organizations.models import Membership
 from integrations_site.organizations.scoping import get_object_in_org_or_404
 
@@ -57,15 +57,16 @@ def _integration(membership: Membership, integration_id: UUID) -> Integration:
 
 
 def _integration_row(row: dict) -> dict:
-    """IntegrationOut from a `list_rows()` row (the same fields as integration_out)."""
+    """IntegrationOut from a `list_rows()` row (the same fields as integration_out), every
+    value already plain JSON."""
     return {
-        "id": row["id"],
+        "id": str(row["id"]),
         "name": row["name"],
         "type": row["type"],
-        "org": row["organization_id"],
+        "org": str(row["organization_id"]),
         "creator": row["creator"],
-        "createdAt": row["created_at"],
-        "updatedAt": row["updated_at"],
+        "createdAt": json_time(row["created_at"]),
+        "updatedAt": json_time(row["updated_at"]),
         "metadata": row["metadata"],
         "provider": row["provider"],
         "account": row["account"],
@@ -73,7 +74,7 @@ def _integration_row(row: dict) -> dict:
         "keyHint": row["key_hint"],
         "status": row["status"],
         "statusReason": row["status_reason"],
-        "checkedAt": row["checked_at"],
+        "checkedAt": json_time(row["checked_at"]),
         "registry": row["registry"],
         "details": public_details(row["provider"], row["metadata"]),
     }
@@ -249,6 +250,7 @@ def _pull_response(integration: Integration) -> HttpResponse:
         action="integration.pull_credentials",
         target=integration,
         details={"registry": pull.registry},
+        sealed=False,  # one INSERT, no chain lock: every pod start asks (the worker seals)
     )
     auth = base64.b64encode(f"{pull.username}:{pull.password}".encode()).decode()
     body = {

@@ -2,17 +2,21 @@
 first by (created_at, id), the next page in a Link header, a total on request; one page costs
 the same number of queries at 10 rows as at 1,000."""
 
+import json
 import re
+from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from ninja.responses import NinjaJSONEncoder
 
-from integrations_site.api.paging import cursor_encode
+from integrations_site.api.paging import cursor_encode, json_time
 from integrations_site.api.services import api_token_create
 from integrations_site.integrations.models import Integration
 from tests.api import bulk
+from tests.factories import make_integration
 
 pytestmark = pytest.mark.django_db
 
@@ -230,3 +234,27 @@ def test_the_openapi_document_describes_arrays_headers_and_parameters(client):
         assert {"Link", "X-Total-Count"} <= set(ok["headers"])
         parameters = {p["name"] for p in operation["parameters"]}
         assert {"pageSize", "cursor", "count"} <= parameters
+
+
+def test_a_listed_row_is_what_get_answers_for_it(get, org, org_admin):
+    """Rows are made plain JSON in the view (json_time, str ids): the same values, to the
+    character, as the single GET that the framework's encoder writes."""
+    integration = make_integration(org, name="listed", created_by=org_admin)
+    Integration.objects.filter(pk=integration.pk).update(checked_at=datetime.now(UTC))
+    (listed,) = get(f"/api/v1/orgs/{org.pk}/integrations").json()
+    single = get(f"/api/v1/orgs/{org.pk}/integrations/{integration.pk}").json()
+    assert listed == single
+    assert listed["checkedAt"] and listed["checkedAt"].endswith("Z")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        datetime(2026, 12, 2, 10, 4, 5, tzinfo=UTC),
+        datetime(2026, 12, 2, 10, 4, 5, 123456, tzinfo=UTC),
+        datetime(2026, 12, 2, 10, 4, 5, 7, tzinfo=timezone(timedelta(hours=2))),
+    ],
+)
+def test_json_time_writes_what_the_encoder_writes(value):
+    assert json.loads(json.dumps(value, cls=NinjaJSONEncoder)) == json_time(value)

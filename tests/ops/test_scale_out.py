@@ -89,6 +89,7 @@ class Site:
             # Each test speaks as its own client address (through this header).
             "CLIENT_IP_HEADER": "X-Real-IP",
             "WEB_CONCURRENCY": "1",
+            "DATABASE_CONN_MAX_AGE_SECONDS": "300",  # production's: connections kept
             "PYTHONUNBUFFERED": "1",
         }
         self.env.pop("PROMETHEUS_MULTIPROC_DIR", None)
@@ -293,6 +294,40 @@ def test_the_key_ring_check_passes_in_every_process(site):
         ready = requests.get(site.urls[process] + "/readyz", timeout=20)
         assert ready.json()["checks"]["key_ring"] == {"status": "ok"}, ready.text
     assert site.processes["worker"].poll() is None, site.log("worker")
+
+
+def backends(site: Site) -> set[int]:
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
+        rows = admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [site.database],
+        ).fetchall()
+    return {pid for (pid,) in rows}
+
+
+def test_each_process_keeps_its_connection_and_replaces_a_dropped_one(site):
+    """Persistent connections: 20 requests on each web process open no new connection; after
+    PostgreSQL drops them all (a restart, a failover), the next requests still answer 200."""
+    org, token, client = site.seed["org"], site.seed["token"], address()
+    for process in ("a", "b"):
+        assert api(site, process, "get", f"/orgs/{org}/integrations", token=token, client=client)
+    before = backends(site)
+    for _ in range(20):
+        for process in ("a", "b"):
+            listed = api(
+                site, process, "get", f"/orgs/{org}/integrations", token=token, client=client
+            )
+            assert listed.status_code == 200
+    assert backends(site) == before
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            [site.database],
+        )
+    for process in ("a", "b"):
+        listed = api(site, process, "get", f"/orgs/{org}/integrations", token=token, client=client)
+        assert listed.status_code == 200, listed.text
+    assert backends(site).isdisjoint(before)
 
 
 def test_the_bench_hello_url_is_off_unless_the_bench_starts_the_server(client, db):

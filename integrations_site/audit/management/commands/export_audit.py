@@ -3,7 +3,7 @@ import uuid
 from django.core.management.base import BaseCommand, CommandError
 
 from integrations_site.audit.models import SITE_CHAIN, AuditEvent
-from integrations_site.audit.services import json_lines
+from integrations_site.audit.services import audit_seal, json_lines
 
 
 class Command(BaseCommand):
@@ -22,13 +22,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, org, site, after_sequence, output, **options) -> None:
         events = AuditEvent.objects.all()
+        chain = None
         if org:
             try:
-                events = events.filter(chain=uuid.UUID(org))
+                chain = uuid.UUID(org)
             except ValueError:
                 raise CommandError(f"{org!r} is not an organization id.") from None
         elif site:
-            events = events.filter(chain=SITE_CHAIN)
+            chain = SITE_CHAIN
+        if chain is not None:
+            events = events.filter(chain=chain)
+        audit_seal(chain=chain)  # every event shipped has its place in the chain
         if after_sequence:
             if not (org or site):
                 raise CommandError("--after-sequence needs --org or --site (one chain).")

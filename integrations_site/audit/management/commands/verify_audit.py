@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from integrations_site.audit import messages
 from integrations_site.audit.models import AuditChain
-from integrations_site.audit.services import verify_all
+from integrations_site.audit.services import audit_seal, verify_all
 
 
 class Command(BaseCommand):
@@ -12,6 +12,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options) -> None:
+        sealed = audit_seal()  # reads recorded outside the chain are linked first
+        if sealed:
+            self.stdout.write(messages.SEALED.format(count=sealed))
         broken = verify_all()
         if broken:
             raise CommandError(

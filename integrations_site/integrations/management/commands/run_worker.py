@@ -1,7 +1,8 @@
 """The background worker: runs queued tasks (django-tasks-db's worker) and, beside it, the
-schedules of integrations/tasks.py. Start one or more on any hosts that share the database:
-each task is claimed by one worker (SELECT ... FOR UPDATE SKIP LOCKED), each schedule run by
-one worker (a unique ScheduleSlot row)."""
+schedules of integrations/tasks.py (and the sealing of waiting audit events into their chains).
+Start one or more on any hosts that share the database: each task is claimed by one worker
+(SELECT ... FOR UPDATE SKIP LOCKED), each schedule run by one worker (a unique ScheduleSlot
+row)."""
 
 import logging
 import threading
@@ -14,6 +15,7 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME, ta
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
+from integrations_site.audit.services import audit_seal
 from integrations_site.integrations.tasks import run_schedules
 
 logger = logging.getLogger("integrations_site.worker")
@@ -24,6 +26,10 @@ def run_schedules_logged(worker_id: str) -> None:
         enqueued = run_schedules(worker_id=worker_id)
         for name, count in enqueued.items():
             logger.info("Schedule %s: enqueued %d task(s) (worker %s).", name, count, worker_id)
+        # Reads recorded outside the audit chain (pull credentials) are linked every tick,
+        # by every worker (sealers take the chain's lock, so they never collide).
+        if sealed := audit_seal():
+            logger.info("Audit: linked %d waiting event(s) (worker %s).", sealed, worker_id)
     except Exception:
         # A database hiccup must not stop the worker; the next tick tries again.
         logger.exception("Schedule run failed (worker %s).", worker_id)
