@@ -86,10 +86,11 @@ class IntegrationQuerySet(OrgScopedQuerySet):
         # The list never needs the ciphertext; deferring it keeps pages light.
         return self.select_related("created_by").defer("credentials")
 
-    def list_rows(self) -> "IntegrationQuerySet":
-        """Dicts of LIST_COLUMNS plus `creator`, the username joined in (no user objects)."""
+    def list_rows(self, columns: tuple[str, ...] = LIST_COLUMNS) -> "IntegrationQuerySet":
+        """Dicts of `columns` (the API's LIST_COLUMNS unless a page asks for fewer) plus
+        `creator`, the username joined in (no user objects)."""
         username = f"created_by__{get_user_model().USERNAME_FIELD}"
-        return self.values(*LIST_COLUMNS, creator=F(username))
+        return self.values(*columns, creator=F(username))
 
     def bulk_create(self, objs, *args, **kwargs):
         # bulk_create skips save(): normalise the hosts here too.

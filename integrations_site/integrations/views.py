@@ -1,8 +1,10 @@
 import base64
 import binascii
 import json
+import threading
 import uuid
 import zlib
+from collections import OrderedDict
 from datetime import datetime
 
 from django.conf import settings
@@ -10,8 +12,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import get_template
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
@@ -93,10 +98,10 @@ def _row(values: dict, prefix: str) -> dict:
         "type_display": TYPE_LABELS.get(values["type"], values["type"]),
         "provider": facts["display"],
         "hue": facts["hue"],
-        "where": [
+        "where": tuple(
             (label, values[field] or "—")
             for label, field in zip(facts["labels"], facts["fields"], strict=True)
-        ],
+        ),
         "status": values["status"],
         "status_display": STATUS_LABELS.get(values["status"], values["status"]),
         "status_reason": values["status_reason"] if values["status"] == "failed" else "",
@@ -110,8 +115,24 @@ def _row(values: dict, prefix: str) -> dict:
     }
 
 
+# What a row shows (_row): no metadata, whose JSON would be decoded on every row for nothing.
+ROW_COLUMNS = (
+    "id",
+    "name",
+    "type",
+    "provider",
+    "account",
+    "region",
+    "registry",
+    "status",
+    "status_reason",
+    "checked_at",
+    "created_at",
+)
+
+
 def _rows_query(organization) -> "IntegrationQuerySet":
-    return Integration.objects.for_organization(organization).list_rows()
+    return Integration.objects.for_organization(organization).list_rows(ROW_COLUMNS)
 
 
 def _list_context(request: HttpRequest) -> dict:
@@ -135,18 +156,55 @@ def _list_context(request: HttpRequest) -> dict:
     found = list(rows.order_by(order, "-id" if descending else "id")[: size + 1])
     page, more = found[:size], len(found) > size
     prefix = reverse("integrations:list")
+    row_context = {
+        "can_manage": request.membership.is_admin,
+        "platform_name": settings.PLATFORM_NAME,
+        "history_url": reverse("organizations:activity"),
+    }
+    rows = [_row(values, prefix) for values in page]
     return {
-        "rows": [_row(values, prefix) for values in page],
+        **row_context,
+        "rows": rows,
+        "rendered_rows": _rendered_rows(rows, row_context, csrf_token=get_token(request)),
         "next_after": _cursor(page[-1][column], page[-1]["id"]) if more else "",
         "is_first_page": after is None,
         "sort": sort,
         "sorts": _sort_links(sort),
         "query": query,
-        "can_manage": request.membership.is_admin,
-        "platform_name": settings.PLATFORM_NAME,
         "list_url": prefix,
-        "history_url": reverse("organizations:activity"),
     }
+
+
+# Rendered rows, remembered per process by everything a row shows: its values and the row
+# context (the viewer's role, the platform name, the activity URL). Rendering is most of a
+# page's cost and a list is mostly read again unchanged; a changed row has another key, so a
+# remembered row is never stale. Bounded (least recently used go first): memory stays flat.
+ROW_MEMORY_SIZE = 2048
+# Stands for the page's CSRF token in a remembered row, replaced on every page. No stored text
+# holds a NUL (validation.storable), so no name can contain it.
+_CSRF_SLOT = "\x00csrf-token\x00"
+_rendered: OrderedDict[tuple, str] = OrderedDict()
+_rendered_lock = threading.Lock()
+
+
+def _rendered_rows(rows: list[dict], row_context: dict, *, csrf_token: str) -> list[SafeString]:
+    template = get_template(f"{LIST_TEMPLATE}#integration-row")
+    context_key = tuple(row_context.items())
+    rendered = []
+    for row in rows:
+        key = (context_key, tuple(row.items()))
+        with _rendered_lock:
+            html = _rendered.get(key)
+            if html is not None:
+                _rendered.move_to_end(key)
+        if html is None:
+            html = template.render({**row_context, "row": row, "csrf_token": _CSRF_SLOT})
+            with _rendered_lock:
+                _rendered[key] = html
+                while len(_rendered) > ROW_MEMORY_SIZE:
+                    _rendered.popitem(last=False)
+        rendered.append(mark_safe(html.replace(_CSRF_SLOT, csrf_token)))  # noqa: S308 (our template's output)
+    return rendered
 
 
 def _sort_links(current: str) -> dict:
