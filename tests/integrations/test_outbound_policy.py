@@ -23,9 +23,9 @@ from integrations_site.api.services import api_token_create
 from integrations_site.integrations import messages
 from integrations_site.integrations.models import Integration
 from integrations_site.integrations.providers import get_provider
+from integrations_site.integrations.providers._outbound_http import VettedHTTPConnection
 from integrations_site.integrations.providers.outbound import (
     AddressNotAllowed,
-    VettedHTTPConnection,
     address_allowed,
     refused_address,
     resolve,

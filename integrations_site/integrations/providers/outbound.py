@@ -1,5 +1,6 @@
 """Where the server may open connections on a user's behalf (registry URLs, their redirects,
-token realms): one policy, `address_allowed`, and the requests adapter that applies it.
+token realms): one policy, `address_allowed`; `._outbound_http` holds the requests adapter
+that applies it.
 
 The policy is applied to the addresses a name resolves to, and the socket is connected to the
 address that was checked: no second lookup a rebinding DNS server could answer differently.
@@ -11,11 +12,6 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
-from urllib3.util.connection import allowed_gai_family
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -99,6 +95,8 @@ def address_allowed(address: str | IPAddress) -> bool:
 
 def resolve(host: str, port: int) -> list[tuple]:
     """getaddrinfo's TCP answers for host:port (raises socket.gaierror)."""
+    from urllib3.util.connection import allowed_gai_family  # urllib3 loads on first use
+
     return socket.getaddrinfo(host.strip("[]"), port, allowed_gai_family(), socket.SOCK_STREAM)
 
 
@@ -109,75 +107,3 @@ def refused_address(infos: Iterable[tuple]) -> str | None:
         if not address_allowed(info[4][0]):
             return info[4][0]
     return None
-
-
-class _VettedConnectionMixin:
-    """`_new_conn` of urllib3's connections: resolve once, check every answer, connect to a
-    checked address. Proxies are not supported (the registry client disables them)."""
-
-    host: str
-    port: int
-    timeout: float | None
-    source_address: tuple[str, int] | None
-    socket_options: list | None
-
-    def _new_conn(self) -> socket.socket:
-        try:
-            infos = resolve(self.host, self.port)
-        except socket.gaierror as error:
-            raise NameResolutionError(self.host, self, error) from error  # type: ignore[arg-type]
-        refused = refused_address(infos)
-        if refused:
-            raise AddressNotAllowed(self.host, refused)
-        last_error: OSError | None = None
-        for family, kind, proto, _, sockaddr in infos:
-            sock = socket.socket(family, kind, proto)
-            try:
-                for level, option, value in self.socket_options or []:
-                    sock.setsockopt(level, option, value)
-                if self.timeout is not None:
-                    sock.settimeout(self.timeout)
-                if self.source_address:
-                    sock.bind(self.source_address)
-                sock.connect(sockaddr)
-                return sock
-            except OSError as error:
-                sock.close()
-                last_error = error
-        if isinstance(last_error, TimeoutError):
-            raise ConnectTimeoutError(self, f"Connection to {self.host} timed out.")
-        raise NewConnectionError(  # type: ignore[arg-type]
-            self, f"Failed to establish a new connection: {last_error or 'no address'}"
-        )
-
-
-class VettedHTTPConnection(_VettedConnectionMixin, HTTPConnection):
-    pass
-
-
-class VettedHTTPSConnection(_VettedConnectionMixin, HTTPSConnection):
-    pass
-
-
-class _VettedHTTPConnectionPool(HTTPConnectionPool):
-    ConnectionCls = VettedHTTPConnection
-
-
-class _VettedHTTPSConnectionPool(HTTPSConnectionPool):
-    ConnectionCls = VettedHTTPSConnection
-
-
-class VettedAdapter(HTTPAdapter):
-    """A requests adapter whose every connection goes through `address_allowed`; mount it for
-    http:// and https://. Its requests raise AddressNotAllowed for a refused address."""
-
-    def init_poolmanager(self, *args, **kwargs) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": _VettedHTTPConnectionPool,
-            "https": _VettedHTTPSConnectionPool,
-        }
-
-    def proxy_manager_for(self, proxy, **proxy_kwargs):
-        # A proxy would resolve the name and connect, past the policy.
-        raise RuntimeError("Outbound connections under the policy do not use proxies.")

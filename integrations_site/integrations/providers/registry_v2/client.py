@@ -14,14 +14,17 @@ import re
 import tempfile
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-import requests
 from django.views.decorators.debug import sensitive_variables
 
 from ... import messages
 from ..base import CHECK_DEADLINE_SECONDS
-from ..outbound import AddressNotAllowed, VettedAdapter, normalize
+from ..outbound import AddressNotAllowed, normalize
+
+if TYPE_CHECKING:
+    import requests
 
 DEADLINE_SECONDS = CHECK_DEADLINE_SECONDS
 CONNECT_TIMEOUT = 3.0
@@ -79,6 +82,11 @@ class RegistryClient:
     def __init__(self, login: RegistryLogin, *, deadline: float = DEADLINE_SECONDS) -> None:
         self.login = login
         self.end = time.monotonic() + deadline
+        # requests loads with the first client, not at start-up (~0.05 s).
+        import requests
+
+        from .._outbound_http import VettedAdapter
+
         self.session = requests.Session()
         # No proxies or ~/.netrc from the environment: a proxy would connect past the policy.
         self.session.trust_env = False
@@ -115,7 +123,7 @@ class RegistryClient:
     @sensitive_variables()
     def _send(
         self, method: str, url: str, *, headers: dict | None = None, auth=None, params=None
-    ) -> requests.Response:
+    ) -> "requests.Response":
         """One request, following redirects ourselves: each hop's address is checked when its
         connection opens, plain http stays on loopback, credentials stay with their origin."""
         headers = dict(headers or {})
@@ -139,7 +147,9 @@ class RegistryClient:
         raise RegistryProblem("unreachable", messages.TOO_MANY_REDIRECTS)
 
     @sensitive_variables()
-    def _send_once(self, method: str, url: str, **kwargs) -> requests.Response:
+    def _send_once(self, method: str, url: str, **kwargs) -> "requests.Response":
+        import requests  # loaded by __init__ already
+
         try:
             response = self.session.request(
                 method,
@@ -205,7 +215,7 @@ class RegistryClient:
         return token
 
     @sensitive_variables()
-    def request(self, method: str, path: str, *, scope: str = "", **kwargs) -> requests.Response:
+    def request(self, method: str, path: str, *, scope: str = "", **kwargs) -> "requests.Response":
         """Send, answering one auth challenge if the registry asks."""
         url = self.login.url.rstrip("/") + path
         response = self._send(method, url, **kwargs)
@@ -239,7 +249,7 @@ class RegistryClient:
                 f"{self.login.host} does not answer as a registry (HTTP {response.status_code}).",
             )
 
-    def _denied_or_missing(self, response: requests.Response, repository: str) -> None:
+    def _denied_or_missing(self, response: "requests.Response", repository: str) -> None:
         if response.status_code in (401, 403):
             raise RegistryProblem(
                 "repository",
@@ -282,7 +292,7 @@ class RegistryClient:
         return response.headers.get("Docker-Content-Digest", "")
 
 
-def _error_code(response: requests.Response) -> str:
+def _error_code(response: "requests.Response") -> str:
     try:
         errors = response.json().get("errors") or []
         return str(errors[0].get("code", "")) if errors else ""

@@ -1,6 +1,5 @@
 """Any Docker Registry v2 (CNCF Distribution, self-hosted), by its base URL."""
 
-from cryptography import x509
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -42,6 +41,8 @@ class GenericForm(forms.Form):
     def clean_ca_certificate(self) -> str:
         value = self.cleaned_data["ca_certificate"].strip()
         if value:
+            from cryptography import x509  # on first use: not at every start-up
+
             try:
                 x509.load_pem_x509_certificates(value.encode())
             except ValueError:
