@@ -9,7 +9,11 @@ from django.http import Http404, HttpRequest
 from ninja import Schema
 from pydantic import ConfigDict, field_validator
 
-from integrations_site.organizations.access import ORGANIZATION_NOT_FOUND, membership_in
+from integrations_site.organizations.access import (
+    ADMINS_ONLY,
+    ORGANIZATION_NOT_FOUND,
+    membership_in,
+)
 from integrations_site.organizations.models import Membership
 from integrations_site.validation import NOT_STORABLE, storable
 
@@ -82,4 +86,13 @@ def membership_for(
         if not runtime or admin:
             raise PermissionDenied(RUNTIME_ONLY_PULLS)
         return Membership(organization=token.organization, role=Membership.Role.MEMBER)
-    return membership_in(request.user, org_id, admin=admin)
+    memberships = getattr(token, "memberships", None)
+    if memberships is None:
+        return membership_in(request.user, org_id, admin=admin)
+    # The memberships found with the token (ApiToken.objects.for_bearer): no query.
+    membership = memberships.get(str(org_id))
+    if membership is None:
+        raise Http404(ORGANIZATION_NOT_FOUND)
+    if admin and not membership.is_admin:
+        raise PermissionDenied(ADMINS_ONLY)
+    return membership

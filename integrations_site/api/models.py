@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-from integrations_site.organizations.models import Organization
+from integrations_site.organizations.models import Membership, Organization
 
 # Tokens made before JWT-form tokens: "dlt_" + 256 random bits. They work until revoked.
 TOKEN_PREFIX = "dlt_"
@@ -54,9 +54,10 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
         return self.filter(token_hash=hash_token(raw))
 
     def for_bearer(self, raw: str) -> "ApiToken | None":
-        """The active token `raw`, with its user and organization: from the cache when a
-        recent call found it (no query), else one query, then cached for TOKEN_CACHE_SECONDS.
-        A cached row is still refused once it expires."""
+        """The active token `raw`, with its user and organization (and, for a personal token,
+        `memberships`: the user's, by organization id): from the cache when a recent call
+        found it (no query), else two queries, then cached for TOKEN_CACHE_SECONDS. A cached
+        row is still refused once it expires."""
         key = _cache_key(hash_token(raw))
         cached = cache.get(key)
         if isinstance(cached, ApiToken):
@@ -68,6 +69,15 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
             .defer("user__password")  # never copied into a (shared) cache
             .first()
         )
+        if token is not None and token.user_id is not None:
+            # Cached with the token, so a busy client's calls need no membership query; any
+            # change to one of the user's memberships forgets the token (_membership_changed).
+            token.memberships = {
+                str(membership.organization_id): membership
+                for membership in Membership.objects.filter(user_id=token.user_id).select_related(
+                    "organization"
+                )
+            }
         if token is not None and cached is None:
             cache.add(key, token, timeout=TOKEN_CACHE_SECONDS)  # never over a purge mark
         return token
@@ -201,4 +211,25 @@ def _user_changed(sender, instance, created: bool = False, **kwargs) -> None:
 
 post_save.connect(_token_changed, sender=ApiToken, dispatch_uid="api_token_changed")
 post_delete.connect(_token_changed, sender=ApiToken, dispatch_uid="api_token_deleted")
+
+
+def _tokens_of_users(users) -> list[str]:
+    return list(ApiToken.objects.filter(user__in=users).values_list("token_hash", flat=True))
+
+
+def _membership_changed(sender, instance: Membership, **kwargs) -> None:
+    # A member added, given another role or removed (a deleted organization or user cascades
+    # here too): their cached tokens carry their memberships, so they are read again.
+    token_forget(_tokens_of_users([instance.user_id]))
+
+
+def _organization_changed(sender, instance: Organization, created: bool = False, **kwargs) -> None:
+    # Renamed: the memberships cached with its members' tokens carry the organization.
+    if not created:
+        token_forget(_tokens_of_users(instance.memberships.values("user_id")))
+
+
 post_save.connect(_user_changed, sender=settings.AUTH_USER_MODEL, dispatch_uid="api_user_changed")
+post_save.connect(_membership_changed, sender=Membership, dispatch_uid="api_membership_saved")
+post_delete.connect(_membership_changed, sender=Membership, dispatch_uid="api_membership_deleted")
+post_save.connect(_organization_changed, sender=Organization, dispatch_uid="api_org_changed")

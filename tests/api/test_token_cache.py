@@ -1,6 +1,7 @@
 """Token authentication does no write per request and no lookup for a busy client: the found
 row is cached for a minute, and revoking, deleting or deactivating purges it at once."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -17,6 +18,14 @@ from integrations_site.api.models import (
     hash_token,
 )
 from integrations_site.api.services import api_token_create, api_token_revoke
+from integrations_site.organizations.models import Membership
+from integrations_site.organizations.services import (
+    member_add,
+    member_remove,
+    member_role_change,
+    membership_set,
+)
+from tests.factories import make_org, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +128,67 @@ def test_the_cache_never_holds_the_users_password_hash(call, raw, org_admin):
     cached = cache.get(_cache_key(hash_token(raw)))
     assert "password" in cached.user.get_deferred_fields()
     assert cached.user.username == org_admin.username
+
+
+# --- the user's memberships, cached with the token -------------------------------------------
+
+
+def membership_queries(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if "organizations_membership" in q["sql"]]
+
+
+def test_a_busy_client_costs_no_membership_query(call):
+    call()
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as queries:
+            assert call().status_code == 200
+        assert membership_queries(queries) == []
+
+
+def test_a_removed_member_is_refused_at_once(client, org, org_admin, org_member):
+    raw = api_token_create(user=org_member, name="bob's")[1]
+    url = f"/api/v1/orgs/{org.pk}/integrations"
+    headers = {"Authorization": f"Bearer {raw}"}
+    assert client.get(url, headers=headers).status_code == 200  # cached with the membership
+    member_remove(membership=Membership.objects.get(user=org_member, organization=org))
+    assert client.get(url, headers=headers).status_code == 404
+
+
+def test_a_demoted_admin_is_refused_at_once(client, org, org_admin, org_member, raw):
+    membership_set(organization=org, user=org_member, role=Membership.Role.ADMIN)  # another admin
+    headers = {"Authorization": f"Bearer {raw}"}
+    url = f"/api/v1/orgs/{org.pk}/integrations/{uuid.uuid4()}"
+    # An admin's delete of no such integration is a 404 (past the role check)...
+    assert client.delete(url, headers=headers).status_code == 404
+    member_role_change(
+        membership=Membership.objects.get(user=org_admin, organization=org),
+        role=Membership.Role.MEMBER,
+    )
+    # ...a member's is refused before the lookup.
+    assert client.delete(url, headers=headers).status_code == 403
+
+
+def test_a_new_membership_and_a_new_name_show_at_once(client, org, org_admin, raw):
+    headers = {"Authorization": f"Bearer {raw}"}
+    elsewhere = make_org("Initech", admin=make_user("carol"))
+    url = f"/api/v1/orgs/{elsewhere.pk}/integrations"
+    assert client.get(url, headers=headers).status_code == 404
+    member_add(organization=elsewhere, user=org_admin, role=Membership.Role.MEMBER)
+    assert client.get(url, headers=headers).status_code == 200
+    org.name = "Acme Renamed"
+    org.save()
+    cached = ApiToken.objects.for_bearer(raw).memberships[str(org.pk)]
+    assert cached.organization.name == "Acme Renamed"
+
+
+def test_a_lookup_that_raced_a_removal_cannot_cache_the_old_membership(
+    client, org, org_admin, org_member
+):
+    raw = api_token_create(user=org_member, name="bob's")[1]
+    stale = ApiToken.objects.for_bearer(raw)  # read before the removal commits
+    assert str(org.pk) in stale.memberships
+    cache.delete(_cache_key(hash_token(raw)))
+    member_remove(membership=Membership.objects.get(user=org_member, organization=org))
+    assert cache.add(_cache_key(hash_token(raw)), stale, timeout=TOKEN_CACHE_SECONDS) is False
+    headers = {"Authorization": f"Bearer {raw}"}
+    assert client.get(f"/api/v1/orgs/{org.pk}/integrations", headers=headers).status_code == 404
