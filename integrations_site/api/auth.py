@@ -11,6 +11,7 @@ user purges it, so revocation still takes effect at once; use is written at most
 minute (ApiToken.touch)."""
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja.security import HttpBearer
@@ -18,18 +19,21 @@ from ninja.security import HttpBearer
 from integrations_site import audit
 
 from .jwt_tokens import looks_like_jwt, token_claims
-from .models import ApiToken
-from .throttling import bearer_failure_record, bearer_failures_check
+from .models import ApiToken, token_cache_key
+from .throttling import bearer_failure_record, bearer_failures_check, bearer_failures_key
 
 RUNTIME_ONLY_PULLS = "Runtime tokens may only fetch registry pull credentials."
 
 
 def _token(request: HttpRequest, raw: str) -> ApiToken | None:
+    # One cache round trip for both: the address's failed tokens and the token's cached row.
+    failures_key, token_key = bearer_failures_key(request), token_cache_key(raw)
+    found = cache.get_many([failures_key, token_key])
     # Guessing tokens is throttled per client address (429); a valid token waits out the window too.
-    bearer_failures_check(request)
+    bearer_failures_check(request, failures=found.get(failures_key, 0))
     token = None
     if not looks_like_jwt(raw) or token_claims(raw) is not None:
-        token = ApiToken.objects.for_bearer(raw)
+        token = ApiToken.objects.for_bearer(raw, cached=found.get(token_key))
     if token is None:
         bearer_failure_record(request)
         audit.record(action="token.use", outcome=audit.FAILURE, target_type="token")

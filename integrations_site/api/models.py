@@ -23,6 +23,7 @@ TOUCH_INTERVAL_SECONDS = 60
 # Marks a purged entry: no lookup may cache the row again until it runs out, so a request
 # that read the row just before the revocation can't put it back.
 _FORGOTTEN = "forgotten"
+_UNREAD = object()
 # When this process last saw each token's use recorded (ApiToken.touch), and how many it keeps.
 _touched: dict[uuid.UUID, float] = {}
 _TOUCHED_LIMIT = 10_000
@@ -53,13 +54,15 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def matching(self, raw: str) -> "ApiTokenQuerySet":
         return self.filter(token_hash=hash_token(raw))
 
-    def for_bearer(self, raw: str) -> "ApiToken | None":
+    def for_bearer(self, raw: str, *, cached: object = _UNREAD) -> "ApiToken | None":
         """The active token `raw`, with its user and organization (and, for a personal token,
         `memberships`: the user's, by organization id): from the cache when a recent call
         found it (no query), else two queries, then cached for TOKEN_CACHE_SECONDS. A cached
-        row is still refused once it expires."""
+        row is still refused once it expires. `cached` is what the caller already read
+        under token_cache_key(raw) (with other keys, in one round trip)."""
         key = _cache_key(hash_token(raw))
-        cached = cache.get(key)
+        if cached is _UNREAD:
+            cached = cache.get(key)
         if isinstance(cached, ApiToken):
             return None if cached.is_expired else cached
         token = (
@@ -179,6 +182,11 @@ class ApiToken(models.Model):
 
 def _cache_key(token_hash: str) -> str:
     return f"api-token:{token_hash}"
+
+
+def token_cache_key(raw: str) -> str:
+    """Where the token `raw`'s row is cached (ApiToken.objects.for_bearer)."""
+    return _cache_key(hash_token(raw))
 
 
 def token_forget(token_hashes: list[str]) -> None:

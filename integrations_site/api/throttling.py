@@ -42,10 +42,18 @@ def _window(request: HttpRequest) -> tuple[str, int]:
     return f"api-token-failures:{client_address(request)}:{number}", left
 
 
-def bearer_failures_check(request: HttpRequest) -> None:
-    """Refuse (429) an address over the limit until its window passes, even a valid token."""
+def bearer_failures_key(request: HttpRequest) -> str:
+    """Where this address's failures in the current window are counted."""
+    return _window(request)[0]
+
+
+def bearer_failures_check(request: HttpRequest, *, failures: int | None = None) -> None:
+    """Refuse (429) an address over the limit until its window passes, even a valid token.
+    `failures` is the count the caller already read under bearer_failures_key (else read)."""
     key, left = _window(request)
-    if (cache.get(key) or 0) >= settings.API_TOKEN_FAILURE_LIMIT:
+    if failures is None:
+        failures = cache.get(key)
+    if (failures or 0) >= settings.API_TOKEN_FAILURE_LIMIT:
         raise ApiError(429, TOO_MANY_FAILED_TOKENS, retry_after=left)
 
 
