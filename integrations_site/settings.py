@@ -176,6 +176,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://integrations")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "integrations_site.redis_cache.RedisCache"
+# Sessions live in the database; with a cache every process shares (Redis) they are also read
+# from it, saving a query per page. A process-local cache would let one process keep serving a
+# session that another one ended, so it never fronts them.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CACHES["default"]["BACKEND"] == "integrations_site.redis_cache.RedisCache"
+    else "django.contrib.sessions.backends.db"
+)
 
 # Axes first: it refuses a locked-out username or address before any password is checked.
 AUTHENTICATION_BACKENDS = [

@@ -31,7 +31,11 @@ def test_a_redis_cache_url_gets_the_reusing_backend():
         "DJANGO_SETTINGS_MODULE": "integrations_site.settings",
     }
     shown = subprocess.run(
-        [sys.executable, "-c", "from django.conf import settings; print(settings.CACHES)"],
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; print(settings.CACHES, settings.SESSION_ENGINE)",
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -40,6 +44,13 @@ def test_a_redis_cache_url_gets_the_reusing_backend():
     ).stdout
     assert "'BACKEND': 'integrations_site.redis_cache.RedisCache'" in shown
     assert "'LOCATION': 'redis://127.0.0.1:6379/13'" in shown
+    # Sessions are read from the cache only because every process shares it.
+    assert shown.strip().endswith("django.contrib.sessions.backends.cached_db")
+
+
+def test_a_process_local_cache_never_fronts_sessions(settings):
+    assert settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
 
 
 def test_one_client_per_pool_and_the_same_answers(redis_cache):

@@ -8,6 +8,7 @@ throttling; the worker re-checks on the shared queue; the key-ring check passes 
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -229,6 +230,26 @@ def test_a_session_made_on_a_works_on_b(site):
     assert page.status_code == 200
     assert "Sign out" in page.text and "watched" in page.text
     assert requests.get(site.urls["b"] + "/integrations/", allow_redirects=False).status_code == 302
+    # Signed out on b (sessions are read from the shared cache): the same session cookie is
+    # refused on a at once.
+    session_cookie = browser.cookies["sessionid"]
+    assert browser.get(site.urls["a"] + "/integrations/", allow_redirects=False).status_code == 200
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    signed_out = browser.post(
+        site.urls["b"] + "/accounts/logout/",
+        data={"csrfmiddlewaretoken": token},
+        allow_redirects=False,
+        timeout=20,
+    )
+    assert signed_out.status_code == 302
+    again = requests.get(
+        site.urls["a"] + "/integrations/",
+        cookies={"sessionid": session_cookie},
+        headers={"X-Real-IP": browser.headers["X-Real-IP"]},
+        allow_redirects=False,
+        timeout=20,
+    )
+    assert again.status_code == 302 and "/accounts/login/" in again.headers["Location"]
 
 
 def test_sign_in_failures_on_a_lock_on_b(site):
