@@ -1,7 +1,7 @@
 """The query counts `make bench` prints, held by a test (times are the bench's; counts are
 not): the Integrations page (first page, a deep page, a ?q= filter) and key rotation make the
-same number of queries whatever the number of integrations. The API lists' counts are held by
-tests/api/test_paging.py."""
+same number of queries whatever the number of integrations, and a cached pull makes the same
+two. The API lists' counts are held by tests/api/test_paging.py."""
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -90,3 +90,42 @@ def test_rotation_queries_grow_with_batches_only_and_a_second_run_makes_two(
 
     settings.INTEGRATIONS_ENCRYPTION_KEYS = f"{KEY_A},{KEY_B}"  # back to keyA (proven)
     assert rotation_queries(10) == (6, 2)  # one batch: reads 2, count 1, batch 2, end 1
+
+
+def pull_queries(client, org, raw: str) -> dict[str, list[str]]:
+    oldest = Integration.objects.filter(organization=org).order_by("created_at", "id").first()
+    urls = {
+        "by id": f"/api/v1/orgs/{org.pk}/integrations/{oldest.pk}/pull-credentials",
+        "by image": f"/api/v1/orgs/{org.pk}/pull-credentials?image=r0.bench.test/team/app:1",
+    }
+    statements = {}
+    for name, url in urls.items():
+        headers = {"Authorization": f"Bearer {raw}"}
+        client.get(url, headers=headers)  # warm: the token and the credentials cached
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, headers=headers).status_code == 200
+        statements[name] = [
+            query["sql"].split()[0] + " " + _table(query["sql"]) for query in queries
+        ]
+    return statements
+
+
+def _table(sql: str) -> str:
+    """The first table a statement names (FROM, INTO)."""
+    words = sql.split()
+    return next(words[i + 1] for i, word in enumerate(words) if word in ("FROM", "INTO"))
+
+
+def test_a_cached_pull_is_one_lookup_and_the_audit_insert_at_any_size(client, org, org_admin):
+    """Token and memberships from the cache, credentials from the cache: what is left is the
+    integration (by id, or by the indexed registry host) and the read's audit INSERT."""
+    from integrations_site.api.services import api_token_create
+
+    raw = api_token_create(user=org_admin, name="bench")[1]
+    seed(org, org_admin, 10)
+    at_ten = pull_queries(client, org, raw)
+    expected = ['SELECT "integrations_integration"', 'INSERT "audit_auditevent"']
+    assert at_ten == {"by id": expected, "by image": expected}
+    Integration.objects.filter(organization=org).delete()
+    seed(org, org_admin, 1000)
+    assert pull_queries(client, org, raw) == at_ten
