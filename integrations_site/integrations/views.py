@@ -193,18 +193,29 @@ def _rendered_rows(rows: list[dict], row_context: dict, *, csrf_token: str) -> l
     rendered = []
     for row in rows:
         key = (context_key, tuple(row.items()))
-        with _rendered_lock:
-            html = _rendered.get(key)
-            if html is not None:
-                _rendered.move_to_end(key)
+        html = _remembered(key)
         if html is None:
             html = template.render({**row_context, "row": row, "csrf_token": _CSRF_SLOT})
-            with _rendered_lock:
-                _rendered[key] = html
-                while len(_rendered) > ROW_MEMORY_SIZE:
-                    _rendered.popitem(last=False)
+            _remember(key, html)
         rendered.append(mark_safe(html.replace(_CSRF_SLOT, csrf_token)))  # noqa: S308 (our template's output)
     return rendered
+
+
+def _remembered(key: tuple) -> str | None:
+    with _rendered_lock:
+        html = _rendered.get(key)
+        if html is not None:
+            _rendered.move_to_end(key)
+        return html
+
+
+def _remember(key: tuple, html: str) -> None:
+    if settings.DEBUG:
+        return  # runserver re-reads a template when it is edited: its rows must follow
+    with _rendered_lock:
+        _rendered[key] = html
+        while len(_rendered) > ROW_MEMORY_SIZE:
+            _rendered.popitem(last=False)
 
 
 def _sort_links(current: str) -> dict:

@@ -99,3 +99,10 @@ def test_the_memory_stays_bounded(admin_http, org, org_admin, settings, monkeypa
     html = page(admin_http)
     assert all(f"registry-{number}" in html for number in range(4))
     assert len(views._rendered) == 2
+
+
+def test_with_debug_nothing_is_remembered(admin_http, integration, settings):
+    # runserver re-reads an edited template: a remembered row would show the old markup.
+    settings.DEBUG = True
+    assert integration.name in page(admin_http)
+    assert len(views._rendered) == 0
