@@ -306,6 +306,7 @@ def paths(seed: dict, count: int) -> dict[str, tuple[str, str]]:
         "Integrations page, deep": ("browser", f"/integrations/?page={last_page}"),
         "Integrations page, ?q=": ("browser", f"/integrations/?q=registry-{count // 2:06d}"),
         "API list": ("api", f"/api/v1/orgs/{org}/integrations"),
+        "API get": ("api", f"/api/v1/orgs/{org}/integrations/{seed['integration']}"),
         "Pull credentials ?image=": ("api", f"/api/v1/orgs/{org}/pull-credentials?image={image}"),
         "Pull credentials (cached)": ("api", pull),
     }

@@ -158,13 +158,19 @@ def next_link(request: HttpRequest, cursor: str) -> str:
     return f"{request.build_absolute_uri(request.path)}?{params.urlencode()}"
 
 
-def page_response(request: HttpRequest, page: Page, body: list[dict[str, Any]]) -> HttpResponse:
-    """The page as a JSON array, with its Link and X-Total-Count headers. The body is built
-    from already-shaped dicts; nothing validates it row by row again."""
-    response = HttpResponse(
+def shaped_response(body: Any) -> HttpResponse:
+    """JSON of a body already in its response schema's shape (e.g. a `_row` dict): answered
+    as is, not validated again."""
+    return HttpResponse(
         json.dumps(body, cls=NinjaJSONEncoder, separators=(",", ":")),
         content_type="application/json",
     )
+
+
+def page_response(request: HttpRequest, page: Page, body: list[dict[str, Any]]) -> HttpResponse:
+    """The page as a JSON array, with its Link and X-Total-Count headers. The body is built
+    from already-shaped dicts; nothing validates it row by row again."""
+    response = shaped_response(body)
     if page.next_cursor is not None:
         response["Link"] = f'<{next_link(request, page.next_cursor)}>; rel="next"'
     if page.total_count is not None:

@@ -20,6 +20,13 @@ def record(**kwargs):
     return record(**kwargs)
 
 
+def record_read(**kwargs) -> bool:
+    """services.record_read, importable before the apps are loaded."""
+    from .services import record_read
+
+    return record_read(**kwargs)
+
+
 def failures_recorded(
     *errors: type[BaseException], action: str, target: str
 ) -> Callable[[Callable], Callable]:
@@ -43,4 +50,4 @@ def failures_recorded(
     return decorator
 
 
-__all__ = ["FAILURE", "SUCCESS", "actor_set", "failures_recorded", "record"]
+__all__ = ["FAILURE", "SUCCESS", "actor_set", "failures_recorded", "record", "record_read"]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 from django.utils import timezone
 
 from . import context
@@ -91,6 +91,44 @@ def record(
     INSERT and no lock, so the reads of one organization don't queue behind each other. The
     event waits outside the chain (no sequence, no hash) until `audit_seal` links it, which the
     worker does every schedule tick and verify and export do first."""
+    event = _event(
+        action=action,
+        target=target,
+        target_type=target_type,
+        target_id=target_id,
+        target_name=target_name,
+        organization_id=organization_id,
+        outcome=outcome,
+        details=details,
+        actor=actor,
+    )
+    if not sealed:
+        event.save()
+        return event
+    with transaction.atomic(savepoint=False):
+        head = _locked_head(event.chain)
+        event.created_at = timezone.now()  # under the lock: chain order is time order
+        _link(event, head.sequence, head.hash)
+        event.save()
+        AuditChain.objects.filter(chain=event.chain).update(
+            sequence=event.sequence, hash=event.hash
+        )
+    return event
+
+
+def _event(
+    *,
+    action: str,
+    target: object,
+    target_type: str | None,
+    target_id: object,
+    target_name: str | None,
+    organization_id: object,
+    outcome: str,
+    details: dict | None,
+    actor: context.Actor | None,
+) -> AuditEvent:
+    """The unsaved event, every text cut to what its column stores."""
     if target is not None:
         target_type = target_type or target._meta.model_name
         target_id = target_id if target_id is not None else target.pk
@@ -99,9 +137,8 @@ def record(
             organization_id = getattr(target, "organization_id", None)
     actor = actor or context.current_actor()
     request = context.current() or context.RequestContext()
-    chain = organization_id or SITE_CHAIN
-    event = AuditEvent(
-        chain=chain,
+    return AuditEvent(
+        chain=organization_id or SITE_CHAIN,
         organization_id=organization_id,
         created_at=timezone.now(),
         actor_kind=_text(actor.kind, 16),
@@ -117,16 +154,69 @@ def record(
         user_agent=_text(request.user_agent, 300),
         request_id=_text(request.request_id, 64),
     )
-    if not sealed:
-        event.save()
-        return event
-    with transaction.atomic(savepoint=False):
-        head = _locked_head(chain)
-        event.created_at = timezone.now()  # under the lock: chain order is time order
-        _link(event, head.sequence, head.hash)
-        event.save()
-        AuditChain.objects.filter(chain=chain).update(sequence=event.sequence, hash=event.hash)
-    return event
+
+
+def _field(model: type[models.Model], name: str) -> models.Field:
+    return model._meta.pk if name == "pk" else model._meta.get_field(name)
+
+
+# The INSERT ... SELECT of record_read, by target table and filtered columns (built once).
+_READ_STATEMENTS: dict[tuple, str] = {}
+
+
+def record_read(
+    *,
+    action: str,
+    model: type[models.Model],
+    pk: object,
+    organization_id: object,
+    where: dict,
+    details: dict | None = None,
+) -> bool:
+    """Record a read of row `pk` of `model` (an organization's: its `organization_id`
+    column is matched too) only if the row still exists with the `where` values, in one
+    statement: the check and the event can't drift apart, and a hot read (pull credentials
+    served from the cache) costs one INSERT. The event waits unsealed, as with
+    record(sealed=False); its target name is the row's `name`. True if recorded."""
+    event = _event(
+        action=action,
+        target=None,
+        target_type=model._meta.model_name,
+        target_id=pk,
+        target_name="",
+        organization_id=organization_id,
+        outcome=SUCCESS,
+        details=details,
+        actor=None,
+    )
+    inserted = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    filters = {"pk": pk, "organization_id": organization_id, **where}
+    connection = connections[router.db_for_write(AuditEvent)]
+    key = (connection.alias, model._meta.label, tuple(filters))
+    sql = _READ_STATEMENTS.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        name = quote(_field(model, "name").column)
+        values = [name if field.name == "target_name" else "%s" for field in inserted]
+        conditions = [f"{quote(_field(model, name).column)} = %s" for name in filters]
+        # Only names from the models' own _meta, quoted; every value is a parameter.
+        sql = _READ_STATEMENTS[key] = (
+            f"INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608
+            f"({', '.join(quote(field.column) for field in inserted)}) "
+            f"SELECT {', '.join(values)} FROM {quote(model._meta.db_table)} "
+            f"WHERE {' AND '.join(conditions)}"
+        )
+    params = [
+        field.get_db_prep_save(getattr(event, field.attname), connection)
+        for field in inserted
+        if field.name != "target_name"
+    ]
+    params += [
+        _field(model, name).get_db_prep_value(value, connection) for name, value in filters.items()
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
 
 
 def _link(event: AuditEvent, sequence: int, previous_hash: str) -> None:

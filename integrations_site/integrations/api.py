@@ -9,7 +9,7 @@ import base64
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.debug import sensitive_variables
 from ninja import Query, Router, Status
 
@@ -17,9 +17,16 @@ from integrations_site import audit
 from integrations_site.api.auth import RuntimeBearerToken
 from integrations_site.api.common import ERRORS, membership_for
 from integrations_site.api.errors import ApiError
-from integrations_site.api.paging import PAGED, PageQuery, json_time, keyset_page, page_response
+from integrations_site.api.paging import (
+    PAGED,
+    PageQuery,
+    json_time,
+    keyset_page,
+    page_response,
+    shaped_response,
+)
 from integrations_site.organizations.models import Membership
-from integrations_site.organizations.scoping import get_object_in_org_or_404
+from integrations_site.organizations.scoping import get_object_in_org_or_404, not_found_message
 
 from . import messages, services
 from .api_schemas import (
@@ -42,8 +49,8 @@ from .api_schemas import (
 )
 from .images import parse_image
 from .models import Integration
-from .providers import RegistryRefused, RegistryUnreachable
-from .pull import pull_credentials
+from .providers import PullCredentials, RegistryRefused, RegistryUnreachable
+from .pull import PULL_READ, cached_pull_credentials, pull_credentials
 
 router = Router(tags=["integrations"])
 
@@ -137,7 +144,13 @@ def integrations_create(request: HttpRequest, org_id: UUID, payload: Integration
     "/orgs/{org_id}/integrations/{integration_id}", response={200: IntegrationOut, **ERRORS}
 )
 def integrations_get(request: HttpRequest, org_id: UUID, integration_id: UUID):
-    return integration_out(_integration(membership_for(request, org_id), integration_id))
+    # The list's row (one query of plain values, no model instances), answered as is.
+    membership = membership_for(request, org_id)
+    rows = Integration.objects.for_organization(membership.organization).list_rows()
+    row = rows.filter(pk=integration_id).order_by().first()
+    if row is None:
+        raise Http404(not_found_message(Integration))
+    return shaped_response(_integration_row(row))
 
 
 @router.patch(
@@ -247,18 +260,23 @@ def _pull_response(integration: Integration) -> HttpResponse:
             502, messages.credentials_rejected(integration.name, error), code="credentials_rejected"
         ) from None
     audit.record(
-        action="integration.pull_credentials",
+        action=PULL_READ,
         target=integration,
         details={"registry": pull.registry},
         sealed=False,  # one INSERT, no chain lock: every pod start asks (the worker seals)
     )
+    return _pull_body(pull, integration_id=integration.pk)
+
+
+@sensitive_variables()
+def _pull_body(pull: PullCredentials, *, integration_id: UUID) -> HttpResponse:
     auth = base64.b64encode(f"{pull.username}:{pull.password}".encode()).decode()
     body = {
         "auths": {
             pull.registry: {"username": pull.username, "password": pull.password, "auth": auth}
         },
         "expiresAt": pull.expires_at.isoformat(),
-        "integrationId": str(integration.pk),
+        "integrationId": str(integration_id),
     }
     response = JsonResponse(body)
     response["Cache-Control"] = "no-store"
@@ -274,6 +292,12 @@ def _pull_response(integration: Integration) -> HttpResponse:
 )
 def integrations_pull_credentials(request: HttpRequest, org_id: UUID, integration_id: UUID):
     membership = _runtime_membership(request, org_id)
+    # From the cache, the read recorded in the one statement that checks the integration.
+    cached = cached_pull_credentials(
+        organization_id=membership.organization_id, integration_id=integration_id
+    )
+    if cached is not None:
+        return _pull_body(cached, integration_id=integration_id)
     # No creator joined in: nothing of it is answered here (the ciphertext only on a miss).
     integration = get_object_in_org_or_404(
         Integration.objects.defer("credentials"), membership.organization, integration_id

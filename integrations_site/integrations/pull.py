@@ -1,19 +1,25 @@
 """Registry pull credentials, minted by the provider and cached until shortly before expiry.
 
-The cache key carries the integration id and its credentials version, so replaced credentials
-never serve an old token; update and delete also purge the entry at once. The cached password
-is sealed with the integration key ring, so a shared cache (e.g. Redis) holds no usable token.
+One entry per integration, sealed with the integration key ring (a shared cache such as Redis
+holds no usable token), bound to the integration and carrying the credentials version it was
+minted from: replaced credentials never serve an old token, and update and delete also purge
+the entry at once. A pull by integration id is answered from the entry with one statement,
+`cached_pull_credentials`: the read's audit event, inserted only while the integration still
+exists in that organization under that credentials version (the database stays the truth on
+every pull, so a delete revokes at once whatever the cache holds).
 
 Each cached entry is listed in CachedPullCredentials; the worker mints it anew shortly before
 it runs out (`refresh_pull_credentials`, integrations/tasks.py), so pulls don't wait on AWS."""
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.views.decorators.debug import sensitive_variables
 
+from integrations_site import audit
 from integrations_site.encryption import crypto
 
 from . import metrics
@@ -21,14 +27,74 @@ from .models import CachedPullCredentials, Integration
 from .providers import PullCredentials, get_provider
 
 REFRESH_BEFORE_EXPIRY = timedelta(minutes=30)
+# The audit action of every read of pull credentials.
+PULL_READ = "integration.pull_credentials"
 
 
-def _cache_key(integration: Integration) -> str:
-    return f"pull-credentials:{integration.pk}:{integration.credentials_version}"
+def _cache_key(integration_id: object) -> str:
+    return f"pull-credentials:{integration_id}"
 
 
-def _associated_data(integration: Integration) -> bytes:
-    return f"pull-cache:{integration.pk}:{integration.credentials_version}".encode()
+def _associated_data(integration_id: object) -> bytes:
+    return f"pull-cache:{integration_id}".encode()
+
+
+@dataclass(frozen=True)
+class _Cached:
+    organization_id: str
+    credentials_version: int
+    pull: PullCredentials
+
+
+@sensitive_variables()
+def _cached(integration_id: object) -> _Cached | None:
+    key = _cache_key(integration_id)
+    sealed = cache.get(key)
+    if sealed is None:
+        return None
+    try:
+        data = json.loads(
+            crypto.decrypt(sealed, associated_data=_associated_data(integration_id), where=key)
+        )
+    except crypto.DecryptionError:
+        cache.delete(key)  # e.g. the key ring changed: mint anew
+        return None
+    return _Cached(
+        organization_id=data["organization_id"],
+        credentials_version=data["credentials_version"],
+        pull=PullCredentials(
+            username=data["username"],
+            password=data["password"],
+            registry=data["registry"],
+            expires_at=datetime.fromisoformat(data["expires_at"]),
+        ),
+    )
+
+
+@sensitive_variables()
+def cached_pull_credentials(
+    *, organization_id: object, integration_id: object
+) -> PullCredentials | None:
+    """The cached pull credentials of the organization's integration, their read recorded in
+    the audit trail; None when the cache has none that are still valid (the caller then looks
+    the integration up and mints, with pull_credentials). One cache read and one INSERT: no
+    lookup of the integration, which the INSERT checks instead."""
+    found = _cached(integration_id)
+    if found is None or found.organization_id != str(organization_id):
+        return None  # another organization's id: never evict its entry
+    recorded = audit.record_read(
+        action=PULL_READ,
+        model=Integration,
+        pk=integration_id,
+        organization_id=organization_id,
+        where={"credentials_version": found.credentials_version},
+        details={"registry": found.pull.registry},
+    )
+    if not recorded:  # deleted, or its credentials replaced, since the entry was made
+        cache.delete(_cache_key(integration_id))
+        return None
+    metrics.pull_cache_used(hit=True)
+    return found.pull
 
 
 @sensitive_variables()
@@ -39,22 +105,10 @@ def pull_credentials(
     listed for the worker's refresh (a database write); a caller running in a thread of its
     own passes `minted` instead, and lists them later with `track_minted` from the request's
     thread (threads here never touch the database)."""
-    key = _cache_key(integration)
-    sealed = cache.get(key)
-    if sealed is not None:
-        try:
-            data = json.loads(
-                crypto.decrypt(sealed, associated_data=_associated_data(integration), where=key)
-            )
-            metrics.pull_cache_used(hit=True)
-            return PullCredentials(
-                username=data["username"],
-                password=data["password"],
-                registry=data["registry"],
-                expires_at=datetime.fromisoformat(data["expires_at"]),
-            )
-        except crypto.DecryptionError:
-            cache.delete(key)  # e.g. the key ring changed: mint anew
+    found = _cached(integration.pk)
+    if found is not None and found.credentials_version == integration.credentials_version:
+        metrics.pull_cache_used(hit=True)
+        return found.pull
     metrics.pull_cache_used(hit=False)
     fresh = _mint(integration)
     _cache(integration, fresh)
@@ -100,12 +154,13 @@ def _cached_until(fresh: PullCredentials) -> datetime:
 
 @sensitive_variables()
 def _cache(integration: Integration, fresh: PullCredentials) -> None:
-    key = _cache_key(integration)
     ttl = (_cached_until(fresh) - datetime.now(UTC)).total_seconds()
     if ttl <= 0:
         return
     payload = json.dumps(
         {
+            "organization_id": str(integration.organization_id),
+            "credentials_version": integration.credentials_version,
             "username": fresh.username,
             "password": fresh.password,
             "registry": fresh.registry,
@@ -113,8 +168,8 @@ def _cache(integration: Integration, fresh: PullCredentials) -> None:
         }
     ).encode()
     cache.set(
-        key,
-        crypto.encrypt(payload, associated_data=_associated_data(integration)),
+        _cache_key(integration.pk),
+        crypto.encrypt(payload, associated_data=_associated_data(integration.pk)),
         timeout=int(ttl),
     )
 
@@ -138,4 +193,4 @@ def _track(integration: Integration, fresh: PullCredentials) -> None:
 
 
 def purge_pull_credentials(integration: Integration) -> None:
-    cache.delete(_cache_key(integration))
+    cache.delete(_cache_key(integration.pk))
