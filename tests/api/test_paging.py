@@ -258,3 +258,27 @@ def test_a_listed_row_is_what_get_answers_for_it(get, org, org_admin):
 )
 def test_json_time_writes_what_the_encoder_writes(value):
     assert json.loads(json.dumps(value, cls=NinjaJSONEncoder)) == json_time(value)
+
+
+def test_get_answers_what_the_list_answers_for_the_row_and_what_the_model_says(get, org, org_admin):
+    from integrations_site.integrations import services
+    from integrations_site.integrations.api_schemas import IntegrationOut, integration_out
+    from integrations_site.integrations.providers import get_provider
+
+    make_integration(org, name="ecr", created_by=org_admin)
+    services.integration_create(
+        organization=org, created_by=None, name="v2", provider=get_provider("generic"),
+        credentials={"url": "https://Registry.Example.com:5000/", "username": "u",
+                     "password": "p", "verify_tls": True, "ca_certificate": ""},
+    )  # fmt: skip
+    listed = get(f"/api/v1/orgs/{org.pk}/integrations").json()
+    assert len(listed) == 2
+    for row in listed:
+        got = get(f"/api/v1/orgs/{org.pk}/integrations/{row['id']}")
+        assert got.status_code == 200 and got.json() == row
+        model = Integration.objects.get(pk=row["id"])
+        schema = IntegrationOut.model_validate(integration_out(model))
+        assert row == json.loads(json.dumps(schema.model_dump(by_alias=True), cls=NinjaJSONEncoder))
+        assert row["registry"] == model.registry_host
+    missing = get(f"/api/v1/orgs/{org.pk}/integrations/{Integration().pk}")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
