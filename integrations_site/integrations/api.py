@@ -298,9 +298,9 @@ def integrations_pull_credentials(request: HttpRequest, org_id: UUID, integratio
     )
     if cached is not None:
         return _pull_body(cached, integration_id=integration_id)
-    # No creator joined in: nothing of it is answered here (the ciphertext only on a miss).
+    # Not cached: minted from the ciphertext, read with the row (no creator joined in).
     integration = get_object_in_org_or_404(
-        Integration.objects.defer("credentials"), membership.organization, integration_id
+        Integration.objects.all(), membership.organization, integration_id
     )
     return _pull_response(integration)
 

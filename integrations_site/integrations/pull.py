@@ -12,6 +12,7 @@ Each cached entry is listed in CachedPullCredentials; the worker mints it anew s
 it runs out (`refresh_pull_credentials`, integrations/tasks.py), so pulls don't wait on AWS."""
 
 import json
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -179,14 +180,23 @@ def _track(integration: Integration, fresh: PullCredentials) -> None:
     cached_until = _cached_until(fresh)
     if cached_until <= datetime.now(UTC):
         return
+    listed = CachedPullCredentials(
+        integration_id=integration.pk,
+        credentials_version=integration.credentials_version,
+        cached_until=cached_until,
+    )
     try:
-        with transaction.atomic():
-            CachedPullCredentials.objects.update_or_create(
-                integration_id=integration.pk,
-                defaults={
-                    "credentials_version": integration.credentials_version,
-                    "cached_until": cached_until,
-                },
+        # One INSERT ... ON CONFLICT UPDATE; a savepoint only inside a caller's transaction.
+        with (
+            transaction.atomic(durable=False)
+            if transaction.get_connection().in_atomic_block
+            else nullcontext()
+        ):
+            CachedPullCredentials.objects.bulk_create(
+                [listed],
+                update_conflicts=True,
+                unique_fields=["integration"],
+                update_fields=["credentials_version", "cached_until"],
             )
     except IntegrityError:
         pass  # the integration was deleted meanwhile: nothing to refresh
