@@ -10,6 +10,8 @@ row is cached for a minute (ApiToken.objects.for_bearer): revoking, deleting or 
 user purges it, so revocation still takes effect at once; use is written at most once a
 minute (ApiToken.touch)."""
 
+from collections.abc import Callable, Sequence
+
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -25,10 +27,12 @@ from .throttling import bearer_failure_record, bearer_failures_check, bearer_fai
 RUNTIME_ONLY_PULLS = "Runtime tokens may only fetch registry pull credentials."
 
 
-def _token(request: HttpRequest, raw: str) -> ApiToken | None:
-    # One cache round trip for both: the address's failed tokens and the token's cached row.
+def _token(request: HttpRequest, raw: str, also: Sequence[str] = ()) -> ApiToken | None:
+    # One cache round trip for all: the address's failed tokens, the token's cached row, and
+    # what the endpoint reads next (`also`, kept in request.prefetched).
     failures_key, token_key = bearer_failures_key(request), token_cache_key(raw)
-    found = cache.get_many([failures_key, token_key])
+    found = cache.get_many([failures_key, token_key, *also])
+    request.prefetched = {key: found.get(key) for key in also}
     # Guessing tokens is throttled per client address (429); a valid token waits out the window too.
     bearer_failures_check(request, failures=found.get(failures_key, 0))
     token = None
@@ -58,5 +62,10 @@ class BearerToken(HttpBearer):
 
 
 class RuntimeBearerToken(HttpBearer):
+    def __init__(self, prefetch: Callable[[HttpRequest], Sequence[str]] | None = None) -> None:
+        """`prefetch(request)`: cache keys the endpoint will read, fetched with the token."""
+        super().__init__()
+        self.prefetch = prefetch
+
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        return _token(request, token)
+        return _token(request, token, self.prefetch(request) if self.prefetch else ())

@@ -50,7 +50,7 @@ from .api_schemas import (
 from .images import parse_image
 from .models import Integration
 from .providers import PullCredentials, RegistryRefused, RegistryUnreachable
-from .pull import PULL_READ, cached_pull_credentials, pull_credentials
+from .pull import PULL_READ, cached_pull_credentials, pull_cache_key, pull_credentials
 
 router = Router(tags=["integrations"])
 
@@ -283,18 +283,28 @@ def _pull_body(pull: PullCredentials, *, integration_id: UUID) -> HttpResponse:
     return response
 
 
+def _pull_entry(request: HttpRequest) -> list[str]:
+    """The pull credentials entry of the integration in the path, read with the token."""
+    try:
+        return [pull_cache_key(UUID(request.resolver_match.kwargs["integration_id"]))]
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return []  # not an id: the endpoint answers its error without reading the cache
+
+
 @router.get(
     "/orgs/{org_id}/integrations/{integration_id}/pull-credentials",
     response={200: PullCredentialsOut, **ERRORS},
     tags=["pull credentials"],
-    auth=RuntimeBearerToken(),
+    auth=RuntimeBearerToken(prefetch=_pull_entry),
     summary="Docker config auth for the integration's registry (admins and runtime tokens)",
 )
 def integrations_pull_credentials(request: HttpRequest, org_id: UUID, integration_id: UUID):
     membership = _runtime_membership(request, org_id)
     # From the cache, the read recorded in the one statement that checks the integration.
     cached = cached_pull_credentials(
-        organization_id=membership.organization_id, integration_id=integration_id
+        organization_id=membership.organization_id,
+        integration_id=integration_id,
+        sealed=request.prefetched.get(pull_cache_key(integration_id)),
     )
     if cached is not None:
         return _pull_body(cached, integration_id=integration_id)

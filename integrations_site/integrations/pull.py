@@ -47,10 +47,20 @@ class _Cached:
     pull: PullCredentials
 
 
+def pull_cache_key(integration_id: object) -> str:
+    """Where the integration's pull credentials are cached (for a caller that reads it in one
+    round trip with other keys, and passes what it read to cached_pull_credentials)."""
+    return _cache_key(integration_id)
+
+
+_UNREAD = object()
+
+
 @sensitive_variables()
-def _cached(integration_id: object) -> _Cached | None:
+def _cached(integration_id: object, sealed: object = _UNREAD) -> _Cached | None:
     key = _cache_key(integration_id)
-    sealed = cache.get(key)
+    if sealed is _UNREAD:
+        sealed = cache.get(key)
     if sealed is None:
         return None
     try:
@@ -74,13 +84,14 @@ def _cached(integration_id: object) -> _Cached | None:
 
 @sensitive_variables()
 def cached_pull_credentials(
-    *, organization_id: object, integration_id: object
+    *, organization_id: object, integration_id: object, sealed: object = _UNREAD
 ) -> PullCredentials | None:
     """The cached pull credentials of the organization's integration, their read recorded in
     the audit trail; None when the cache has none that are still valid (the caller then looks
     the integration up and mints, with pull_credentials). One cache read and one INSERT: no
-    lookup of the integration, which the INSERT checks instead."""
-    found = _cached(integration_id)
+    lookup of the integration, which the INSERT checks instead. `sealed`: what the caller
+    already read under pull_cache_key(integration_id)."""
+    found = _cached(integration_id, sealed)
     if found is None or found.organization_id != str(organization_id):
         return None  # another organization's id: never evict its entry
     recorded = audit.record_read(
