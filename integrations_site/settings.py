@@ -152,6 +152,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE_SECONDS", 
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Bounded waits on the database; options given in DATABASE_URL (?key=value) win over these.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, reading times with psycopg's compiled loader (postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "integrations_site.postgresql"
     # A frozen server fails the request instead of hanging it for minutes.
     _statement_timeout_ms = 1000 * env.int("DATABASE_STATEMENT_TIMEOUT_SECONDS", default=30)
     _database_options = {

@@ -19,12 +19,14 @@ from integrations_site.api.common import ERRORS, membership_for
 from integrations_site.api.errors import ApiError
 from integrations_site.api.paging import (
     PAGED,
+    CompiledPages,
     PageQuery,
     json_time,
     keyset_page,
     page_response,
     shaped_response,
 )
+from integrations_site.compiled import CompiledValues
 from integrations_site.organizations.models import Membership
 from integrations_site.organizations.scoping import get_object_in_org_or_404, not_found_message
 
@@ -63,6 +65,19 @@ def _integration(membership: Membership, integration_id: UUID) -> Integration:
     )
 
 
+def _rows_of(organization_id: UUID):
+    return Integration.objects.filter(organization_id=organization_id).list_rows()
+
+
+# The API's hot reads, compiled once per connection (integrations_site/compiled.py).
+_LIST_PAGES = CompiledPages(_rows_of, scope=Integration._meta.get_field("organization"))
+_ROW = CompiledValues(
+    lambda organization, pk: _rows_of(organization).filter(pk=pk).order_by()[:1],
+    organization=Integration._meta.get_field("organization"),
+    pk=Integration._meta.pk,
+)
+
+
 def _integration_row(row: dict) -> dict:
     """IntegrationOut from a `list_rows()` row (the same fields as integration_out), every
     value already plain JSON."""
@@ -96,7 +111,7 @@ def _integration_row(row: dict) -> dict:
 def integrations_list(request: HttpRequest, org_id: UUID, paging: Query[PageQuery]):
     membership = membership_for(request, org_id)
     rows = Integration.objects.for_organization(membership.organization).list_rows()
-    page = keyset_page(request, rows, paging)
+    page = keyset_page(request, rows, paging, compiled=(_LIST_PAGES, membership.organization_id))
     return page_response(request, page, [_integration_row(row) for row in page.rows])
 
 
@@ -146,11 +161,10 @@ def integrations_create(request: HttpRequest, org_id: UUID, payload: Integration
 def integrations_get(request: HttpRequest, org_id: UUID, integration_id: UUID):
     # The list's row (one query of plain values, no model instances), answered as is.
     membership = membership_for(request, org_id)
-    rows = Integration.objects.for_organization(membership.organization).list_rows()
-    row = rows.filter(pk=integration_id).order_by().first()
-    if row is None:
+    found = _ROW(organization=membership.organization_id, pk=integration_id)
+    if not found:
         raise Http404(not_found_message(Integration))
-    return shaped_response(_integration_row(row))
+    return shaped_response(_integration_row(found[0]))
 
 
 @router.patch(
