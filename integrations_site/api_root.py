@@ -3,9 +3,13 @@
 It sits above the apps (it imports each app's `api` module; no app imports it), beside
 urls.py, which mounts it at /api/v1/."""
 
-from django.http import HttpRequest
+import json
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Swagger
+from ninja.openapi.docs import _csrf_needed
 
 from integrations_site.api.audit import router as audit_router
 from integrations_site.api.auth import BearerToken
@@ -17,6 +21,22 @@ from integrations_site.organizations.api import router as organizations_router
 from integrations_site.storage.api import router as storage_router
 from integrations_site.storage.platform_api import router as platform_drivers_router
 
+
+class SameOriginSwagger(Swagger):
+    """Swagger UI from django-ninja's own template and static files, which settings put on the
+    template and static paths. django-ninja renders its CDN page unless it is an installed
+    app, and installing it would load the framework in every process at start-up."""
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs) -> HttpResponse:
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {
+            "swagger_settings": json.dumps(self.settings, indent=1),
+            "api": api,
+            "add_csrf": _csrf_needed(api),
+        }
+        return render(request, self.template, context)
+
+
 api = NinjaAPI(
     title="Integrations API",
     version="1",
@@ -26,6 +46,7 @@ api = NinjaAPI(
     auth=BearerToken(),
     # Swagger UI from django-ninja's own static files ("ninja" is an installed app), not a CDN:
     # same-origin scripts and styles only, under the site's CSP, no inline script.
+    docs=SameOriginSwagger(),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
@@ -59,3 +80,7 @@ api.add_router("/", storage_router)
 api.add_router("/", platform_drivers_router)
 api.add_router("/", users_router)
 api.add_router("/", audit_router)
+
+# What urls.py mounts at /api/v1/, importing this module on the first request there (or the
+# first reverse() of any URL): pages, the worker and management commands start without it.
+urlpatterns, app_name, namespace = api.urls

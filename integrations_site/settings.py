@@ -1,6 +1,7 @@
 """The one settings module. Every value that differs between machines comes from the
 environment (or a `.env` file beside manage.py); `.env.example` documents each variable."""
 
+import importlib.util
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -76,6 +77,11 @@ PLATFORM_NAME = env.str("PLATFORM_NAME", default="Dataloop")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# django-ninja's templates and static files: /api/v1/docs (Swagger UI) is served from them,
+# same-origin. Found on disk rather than as an installed app, whose import loads the whole
+# framework and pydantic (a third of start-up) in every process, before any API request.
+_NINJA = Path(importlib.util.find_spec("ninja").submodule_search_locations[0])
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -86,8 +92,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
-    # django-ninja's templates and static files: /api/v1/docs is served from them, same-origin.
-    "ninja",
     "axes",
     "django_tasks",
     "django_tasks_db",
@@ -128,7 +132,7 @@ ROOT_URLCONF = "integrations_site.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [BASE_DIR / "templates", _NINJA / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -210,7 +214,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [BASE_DIR / "static", _NINJA / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 # Hashed, compressed (gzip and brotli) file names from collectstatic, served by whitenoise with
 # far-future caching. scripts/entrypoint.sh (make serve, the container) turns it on; off, the

@@ -1,14 +1,36 @@
 import os
+import sys
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import URLResolver, include, path
+from django.urls.resolvers import RoutePattern
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
-from integrations_site.api_root import api
+API_URLCONF = "integrations_site.api_root"
+
+
+class LazyResolver(URLResolver):
+    """An include whose module is imported when first resolved into or reversed (Django's
+    URLResolver imports a dotted name on use), and whose system checks wait for that: the API
+    (django-ninja, pydantic and some 300 operations, a third of a process's start-up) loads
+    with the first API request or reverse(), not with every page, worker and command. The URL
+    namespace check skips it until then too (ops/checks.py)."""
+
+    @property
+    def loaded(self) -> bool:
+        return self.urlconf_name in sys.modules
+
+    def check(self):
+        return super().check() if self.loaded else self.pattern.check()
+
+
+def lazy_include(route: str, urlconf: str, *, app_name: str, namespace: str) -> LazyResolver:
+    return LazyResolver(RoutePattern(route), urlconf, app_name=app_name, namespace=namespace)
+
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="integrations:list", permanent=False)),
@@ -19,7 +41,7 @@ urlpatterns = [
     path("storage-drivers/", include("integrations_site.storage.urls")),
     path("tokens/", include("integrations_site.api.urls")),
     path("", include("integrations_site.deployments.urls")),
-    path("api/v1/", api.urls),
+    lazy_include("api/v1/", API_URLCONF, app_name="ninja", namespace="api-v1"),
     # Operations: liveness, readiness, metrics (no sign-in; /metrics guards itself).
     path("", include("integrations_site.ops.urls")),
     path("admin/", admin.site.urls),

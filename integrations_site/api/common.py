@@ -21,6 +21,24 @@ from .auth import RUNTIME_ONLY_PULLS
 from .models import ApiToken
 
 
+def _subclasses(cls: type) -> list[type]:
+    return [sub for direct in cls.__subclasses__() for sub in (direct, *_subclasses(direct))]
+
+
+def _defer_validators() -> None:
+    """Each API schema, and each response and parameter model django-ninja derives per
+    operation (~300 in all), builds its validator when first used instead of while the
+    routers load. Every router imports this module before it defines any of them."""
+    from ninja.params.models import ParamModel
+
+    Schema.model_config["defer_build"] = True
+    for model in _subclasses(ParamModel):
+        model.model_config["defer_build"] = True
+
+
+_defer_validators()
+
+
 class Strict(Schema):
     """Every API input: unknown fields and text no database can store (NUL, lone surrogates,
     anywhere in the body, nested values included) are field errors, never a 500."""

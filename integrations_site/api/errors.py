@@ -12,12 +12,13 @@ shape by ``ApiErrorMiddleware``, so a client never sees HTML or a traceback from
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
-from ninja.errors import ValidationError as NinjaValidationError
+
+if TYPE_CHECKING:
+    from ninja import NinjaAPI
 
 logger = logging.getLogger(__name__)
 
@@ -120,8 +121,11 @@ class ApiErrorMiddleware:
         return None
 
 
-def install_exception_handlers(api: NinjaAPI) -> None:
+def install_exception_handlers(api: "NinjaAPI") -> None:
     """Every failure inside an endpoint answers in the one error shape."""
+    # The framework loads with the API (the middleware above runs on every page without it).
+    from ninja.errors import AuthenticationError, HttpError
+    from ninja.errors import ValidationError as NinjaValidationError
 
     @api.exception_handler(ApiError)
     def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:

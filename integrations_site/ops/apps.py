@@ -8,6 +8,9 @@ class OpsConfig(AppConfig):
     label = "ops"
 
     def ready(self) -> None:
+        from .checks import replace_url_namespace_check
+
+        replace_url_namespace_check()
         # Last in INSTALLED_APPS, so every app and model is loaded by now. What start-up
         # created lives as long as the process: the collector stops re-scanning it, which cost
         # runserver about a quarter of its start-up (loading the URLs and the API schemas
