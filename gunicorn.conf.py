@@ -67,3 +67,13 @@ def child_exit(server, worker) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker) -> None:
+    # The API's URLs load lazily (urls.py), which keeps the worker process and commands light;
+    # a web worker loads them before its first request rather than during it.
+    import importlib
+
+    from integrations_site.urls import API_URLCONF
+
+    importlib.import_module(API_URLCONF)
