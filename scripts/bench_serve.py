@@ -24,6 +24,7 @@ BENCH_ROUNDS (4), WEB_CONCURRENCY (gunicorn workers; default 2 x CPUs + 1)."""
 
 import argparse
 import base64
+import contextlib
 import json
 import math
 import os
@@ -446,24 +447,33 @@ def moto_server() -> tuple[subprocess.Popen | None, str]:
     return None, ""
 
 
-def uncached(database: str, seed: dict, moto: str) -> None:
-    """ECR pull credentials minted on every request: a server whose cache keeps nothing."""
+@contextlib.contextmanager
+def served(database: str, name: str, **extra: str):
+    """A server of its own on the database (environment() with `extra`), up; yields its URL."""
     port = free_port()
-    env = environment(database, port, CACHE_URL="dummycache://", AWS_ENDPOINT_URL=moto)
-    log = Path(tempfile.mkdtemp(prefix="bench-serve-")) / "uncached.log"
-    server = start_server(env, log)
+    log = Path(tempfile.mkdtemp(prefix="bench-serve-")) / f"{name}.log"
+    server = start_server(environment(database, port, **extra), log)
     try:
         base = f"http://127.0.0.1:{port}"
         wait_up(base, server, log)
-        url = f"{base}/api/v1/orgs/{seed['org']}/integrations/{seed['ecr']}/pull-credentials"
-        bench_paths(
-            base,
-            {"Pull credentials (uncached)": (url, bearer_of(seed), None)},
-            title="ECR on moto, no cache (token lookups uncached too)",
-        )
+        yield base
     finally:
         stop(server)
+
+
+def uncached(database: str, seed: dict, moto: str) -> None:
+    """ECR pull credentials minted on every request: a server whose cache keeps nothing."""
+    with served(database, "uncached", CACHE_URL="dummycache://", AWS_ENDPOINT_URL=moto) as base:
+        bench_paths(
+            base,
+            {"Pull credentials (uncached)": (ecr_pull_url(base, seed), bearer_of(seed), None)},
+            title="ECR on moto, no cache (token lookups uncached too)",
+        )
     overhead(database, seed, moto)
+
+
+def ecr_pull_url(base: str, seed: dict) -> str:
+    return f"{base}/api/v1/orgs/{seed['org']}/integrations/{seed['ecr']}/pull-credentials"
 
 
 def bearer_of(seed: dict) -> dict:
@@ -478,14 +488,8 @@ def overhead(database: str, seed: dict, moto: str) -> None:
     import boto3
     import redis
 
-    port = free_port()
-    env = environment(database, port, AWS_ENDPOINT_URL=moto)
-    log = Path(tempfile.mkdtemp(prefix="bench-serve-")) / "overhead.log"
-    server = start_server(env, log)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_up(base, server, log)
-        url = f"{base}/api/v1/orgs/{seed['org']}/integrations/{seed['ecr']}/pull-credentials"
+    with served(database, "overhead", AWS_ENDPOINT_URL=moto) as base:
+        url = ecr_pull_url(base, seed)
         shared = redis.Redis.from_url(REDIS)
         ecr = boto3.client(
             "ecr",
@@ -511,8 +515,6 @@ def overhead(database: str, seed: dict, moto: str) -> None:
                 else:
                     assert session.get(f"{base}/bench/hello", timeout=30).status_code == 200
                 measure.append(time.perf_counter() - started)
-    finally:
-        stop(server)
     ours_ms, aws_ms, hello_ms = (percentile(m[10:], 0.5) * 1000 for m in (ours, aws, hello))
     print(
         f"Uncached pull, one client (token cached, pull credentials not): p50 {ours_ms:.1f} ms; "
