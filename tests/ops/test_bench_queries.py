@@ -1,7 +1,7 @@
 """The query counts `make bench` prints, held by a test (times are the bench's; counts are
 not): the Integrations page (first page, a deep page, a ?q= filter) and key rotation make the
-same number of queries whatever the number of integrations, and a cached pull makes the same
-two. The API lists' counts are held by tests/api/test_paging.py."""
+same number of queries whatever the number of integrations, and so do a cached pull and an API
+get. The API lists' counts are held by tests/api/test_paging.py."""
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -134,3 +134,23 @@ def test_a_cached_pull_is_its_audit_insert_by_id_and_one_lookup_more_by_image(
     Integration.objects.filter(organization=org).delete()
     seed(org, org_admin, 1000)
     assert pull_queries(client, org, raw) == at_ten
+
+
+def test_an_api_get_is_one_select_at_any_size(client, org, org_admin):
+    """The compiled get (integrations_site/compiled.py): the token and memberships from the
+    cache, then one SELECT of the row, at 10 and at 1000 integrations."""
+    from integrations_site.api.services import api_token_create
+
+    headers = {"Authorization": f"Bearer {api_token_create(user=org_admin, name='get')[1]}"}
+    for count in (10, 1000):
+        Integration.objects.filter(organization=org).delete()
+        seed(org, org_admin, count)
+        oldest = Integration.objects.filter(organization=org).order_by("created_at", "id")[0]
+        url = f"/api/v1/orgs/{org.pk}/integrations/{oldest.pk}"
+        client.get(url, headers=headers)  # warm: the token cached, the read compiled
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, headers=headers)
+        assert response.status_code == 200 and response.json()["name"] == oldest.name
+        assert [q["sql"].split()[0] + " " + _table(q["sql"]) for q in queries] == [
+            f"SELECT {TABLE}"
+        ]
