@@ -8,12 +8,9 @@ import logging
 import re
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
+from django.http import HttpRequest
 from django.utils.functional import LazyObject, empty
-
-if TYPE_CHECKING:
-    from django.http import HttpRequest
 
 # AWS access key ids (long-term AKIA, temporary ASIA): keep a hint, hide the middle.
 _ACCESS_KEY_ID = re.compile(r"\b((?:AKIA|ASIA)[A-Z0-9]{16})\b")
@@ -90,7 +87,10 @@ class RequestContextFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         # Django logs a response's status after the middleware ran; it hands the request along.
-        request = getattr(record, "request", None) or current_request.get()
+        # (runserver's own request log hands its socket as `request`: not ours to read.)
+        request = getattr(record, "request", None)
+        if not isinstance(request, HttpRequest):
+            request = current_request.get()
         record.request_id = getattr(request, "request_id", None)
         record.user_id = _user_id(request) if request is not None else None
         record.org_id = _org_id(request) if request is not None else None

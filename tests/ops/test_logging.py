@@ -80,3 +80,17 @@ def test_json_lines_pass_the_secret_mask(json_logs, client, db):
     outside = [r for r in records if r["logger"] == "integrations_site.tests"]
     assert len(outside) == 2 and outside[0]["request_id"] is None
     assert "exception" in outside[1] and "RuntimeError" in outside[1]["exception"]
+
+
+def test_runservers_request_log_with_a_socket_as_request_is_written(json_logs):
+    """runserver's own access log (django.server) hands its socket as `request`: the line is
+    written with no request context, instead of the filter raising on every request."""
+    import socket
+
+    with socket.socket() as sock:
+        logging.getLogger("django.server").info(
+            '"%s" %s %s', "GET / HTTP/1.1", "200", "5", extra={"request": sock, "status_code": 200}
+        )
+    (record,) = [r for r in lines(json_logs) if r["logger"] == "django.server"]
+    assert record["message"] == '"GET / HTTP/1.1" 200 5'
+    assert (record["request_id"], record["user_id"], record["org_id"]) == (None, None, None)
