@@ -264,9 +264,10 @@ def _runtime_membership(request: HttpRequest, org_id: UUID) -> Membership:
 
 
 @sensitive_variables()
-def _pull_response(integration: Integration) -> HttpResponse:
+def _pull_response(integration: Integration, **cached) -> HttpResponse:
+    """`cached`: `sealed=` what the caller already read of the integration's cache entry."""
     try:
-        pull = pull_credentials(integration)
+        pull = pull_credentials(integration, **cached)
     except RegistryUnreachable as error:
         raise ApiError(503, str(error), code="registry_unreachable") from None
     except RegistryRefused as error:
@@ -315,10 +316,9 @@ def _pull_entry(request: HttpRequest) -> list[str]:
 def integrations_pull_credentials(request: HttpRequest, org_id: UUID, integration_id: UUID):
     membership = _runtime_membership(request, org_id)
     # From the cache, the read recorded in the one statement that checks the integration.
+    sealed = request.prefetched.get(pull_cache_key(integration_id))
     cached = cached_pull_credentials(
-        organization_id=membership.organization_id,
-        integration_id=integration_id,
-        sealed=request.prefetched.get(pull_cache_key(integration_id)),
+        organization_id=membership.organization_id, integration_id=integration_id, sealed=sealed
     )
     if cached is not None:
         return _pull_body(cached, integration_id=integration_id)
@@ -326,7 +326,8 @@ def integrations_pull_credentials(request: HttpRequest, org_id: UUID, integratio
     integration = get_object_in_org_or_404(
         Integration.objects.all(), membership.organization, integration_id
     )
-    return _pull_response(integration)
+    # What the token's round trip read was missing or stale: mint, without reading it again.
+    return _pull_response(integration, sealed=None)
 
 
 @router.get(

@@ -111,13 +111,17 @@ def cached_pull_credentials(
 
 @sensitive_variables()
 def pull_credentials(
-    integration: Integration, *, minted: list[tuple[Integration, PullCredentials]] | None = None
+    integration: Integration,
+    *,
+    minted: list[tuple[Integration, PullCredentials]] | None = None,
+    sealed: object = _UNREAD,
 ) -> PullCredentials:
     """The integration's pull credentials, from the cache or minted now. A fresh mint is
     listed for the worker's refresh (a database write); a caller running in a thread of its
     own passes `minted` instead, and lists them later with `track_minted` from the request's
-    thread (threads here never touch the database)."""
-    found = _cached(integration.pk)
+    thread (threads here never touch the database). `sealed`: what the caller already read
+    under pull_cache_key(integration.pk)."""
+    found = _cached(integration.pk, sealed)
     if found is not None and found.credentials_version == integration.credentials_version:
         metrics.pull_cache_used(hit=True)
         return found.pull
