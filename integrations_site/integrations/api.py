@@ -52,7 +52,13 @@ from .api_schemas import (
 from .images import parse_image
 from .models import Integration
 from .providers import PullCredentials, RegistryRefused, RegistryUnreachable
-from .pull import PULL_READ, cached_pull_credentials, pull_cache_key, pull_credentials
+from .pull import (
+    PULL_READ,
+    UNREAD,
+    cached_pull_credentials,
+    pull_cache_key,
+    pull_credentials,
+)
 
 router = Router(tags=["integrations"])
 
@@ -264,10 +270,10 @@ def _runtime_membership(request: HttpRequest, org_id: UUID) -> Membership:
 
 
 @sensitive_variables()
-def _pull_response(integration: Integration, **cached) -> HttpResponse:
-    """`cached`: `sealed=` what the caller already read of the integration's cache entry."""
+def _pull_response(integration: Integration, *, sealed: object = UNREAD) -> HttpResponse:
+    """`sealed`: what the caller already read of the integration's cache entry."""
     try:
-        pull = pull_credentials(integration, **cached)
+        pull = pull_credentials(integration, sealed=sealed)
     except RegistryUnreachable as error:
         raise ApiError(503, str(error), code="registry_unreachable") from None
     except RegistryRefused as error:
@@ -313,6 +319,7 @@ def _pull_entry(request: HttpRequest) -> list[str]:
     auth=RuntimeBearerToken(prefetch=_pull_entry),
     summary="Docker config auth for the integration's registry (admins and runtime tokens)",
 )
+@sensitive_variables()
 def integrations_pull_credentials(request: HttpRequest, org_id: UUID, integration_id: UUID):
     membership = _runtime_membership(request, org_id)
     # From the cache, the read recorded in the one statement that checks the integration.

@@ -32,7 +32,9 @@ REFRESH_BEFORE_EXPIRY = timedelta(minutes=30)
 PULL_READ = "integration.pull_credentials"
 
 
-def _cache_key(integration_id: object) -> str:
+def pull_cache_key(integration_id: object) -> str:
+    """Where the integration's pull credentials are cached (for a caller that reads it in one
+    round trip with other keys, and passes what it read as `sealed`)."""
     return f"pull-credentials:{integration_id}"
 
 
@@ -47,19 +49,14 @@ class _Cached:
     pull: PullCredentials
 
 
-def pull_cache_key(integration_id: object) -> str:
-    """Where the integration's pull credentials are cached (for a caller that reads it in one
-    round trip with other keys, and passes what it read to cached_pull_credentials)."""
-    return _cache_key(integration_id)
-
-
-_UNREAD = object()
+# `sealed` not given: the entry is read from the cache here.
+UNREAD = object()
 
 
 @sensitive_variables()
-def _cached(integration_id: object, sealed: object = _UNREAD) -> _Cached | None:
-    key = _cache_key(integration_id)
-    if sealed is _UNREAD:
+def _cached(integration_id: object, sealed: object = UNREAD) -> _Cached | None:
+    key = pull_cache_key(integration_id)
+    if sealed is UNREAD:
         sealed = cache.get(key)
     if sealed is None:
         return None
@@ -84,7 +81,7 @@ def _cached(integration_id: object, sealed: object = _UNREAD) -> _Cached | None:
 
 @sensitive_variables()
 def cached_pull_credentials(
-    *, organization_id: object, integration_id: object, sealed: object = _UNREAD
+    *, organization_id: object, integration_id: object, sealed: object = UNREAD
 ) -> PullCredentials | None:
     """The cached pull credentials of the organization's integration, their read recorded in
     the audit trail; None when the cache has none that are still valid (the caller then looks
@@ -103,7 +100,7 @@ def cached_pull_credentials(
         details={"registry": found.pull.registry},
     )
     if not recorded:  # deleted, or its credentials replaced, since the entry was made
-        cache.delete(_cache_key(integration_id))
+        cache.delete(pull_cache_key(integration_id))
         return None
     metrics.pull_cache_used(hit=True)
     return found.pull
@@ -114,7 +111,7 @@ def pull_credentials(
     integration: Integration,
     *,
     minted: list[tuple[Integration, PullCredentials]] | None = None,
-    sealed: object = _UNREAD,
+    sealed: object = UNREAD,
 ) -> PullCredentials:
     """The integration's pull credentials, from the cache or minted now. A fresh mint is
     listed for the worker's refresh (a database write); a caller running in a thread of its
@@ -184,7 +181,7 @@ def _cache(integration: Integration, fresh: PullCredentials) -> None:
         }
     ).encode()
     cache.set(
-        _cache_key(integration.pk),
+        pull_cache_key(integration.pk),
         crypto.encrypt(payload, associated_data=_associated_data(integration.pk)),
         timeout=int(ttl),
     )
@@ -203,9 +200,7 @@ def _track(integration: Integration, fresh: PullCredentials) -> None:
     try:
         # One INSERT ... ON CONFLICT UPDATE; a savepoint only inside a caller's transaction.
         with (
-            transaction.atomic(durable=False)
-            if transaction.get_connection().in_atomic_block
-            else nullcontext()
+            transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
         ):
             CachedPullCredentials.objects.bulk_create(
                 [listed],
@@ -218,4 +213,4 @@ def _track(integration: Integration, fresh: PullCredentials) -> None:
 
 
 def purge_pull_credentials(integration: Integration) -> None:
-    cache.delete(_cache_key(integration.pk))
+    cache.delete(pull_cache_key(integration.pk))

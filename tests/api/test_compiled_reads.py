@@ -64,16 +64,21 @@ def test_a_compiled_call_is_one_query_with_the_querysets_sql(compiled, org, two_
 
 
 def test_a_shape_whose_values_cant_be_found_runs_its_queryset(org, two_orgs):
-    # `before` never reaches the SQL: nothing to substitute, so every call builds the QuerySet.
-    ignoring = CompiledValues(
-        lambda organization, before: (
-            Integration.objects.filter(organization_id=organization).list_rows().order_by("name")
-        ),
-        organization=ORGANIZATION,
-        before=CREATED,
-    )
-    names = [row["name"] for row in ignoring(organization=org.pk, before=None)]
-    assert names == ["ours-0", "ours-1", "ours-2"]
+    # `before` reaches the SQL shifted by a second, so its stand-in is not among the
+    # parameters: the SQL can't be reused, and every call must build its QuerySet (reusing it
+    # would keep the stand-in's 1971 and find nothing).
+    def shifted(organization, before):
+        return rows_of(organization, before + timedelta(seconds=1))
+
+    compiled = CompiledValues(shifted, organization=ORGANIZATION, before=CREATED)
+    ours = two_orgs[0]
+    for before in (ours[-1].created_at, ours[0].created_at - timedelta(seconds=2)):
+        assert compiled(organization=org.pk, before=before) == list(shifted(org.pk, before))
+    assert [r["name"] for r in compiled(organization=org.pk, before=ours[-1].created_at)] == [
+        "ours-2",
+        "ours-1",
+        "ours-0",
+    ]
 
 
 def test_each_thread_reads_on_its_own_connection(compiled, org, other_org, two_orgs):

@@ -5,7 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from django.test import override_settings
 from django.urls import include, path
 
@@ -67,7 +66,6 @@ def test_the_namespace_check_still_finds_duplicates_and_skips_what_has_not_loade
 
 
 def test_the_api_include_names_the_api_root():
-    pytest.importorskip("ninja")
     import importlib
 
     assert importlib.import_module(API_URLCONF).urlpatterns
