@@ -70,10 +70,13 @@ def child_exit(server, worker) -> None:
 
 
 def post_worker_init(worker) -> None:
-    # The API's URLs load lazily (urls.py), which keeps the worker process and commands light;
-    # a web worker loads them before its first request rather than during it.
+    # The API's URLs and the providers load lazily (urls.py, providers/base.py), which keeps
+    # the worker process and commands light; a web worker loads them before its first request
+    # rather than during it.
     import importlib
 
+    from integrations_site.integrations.providers import all_providers
     from integrations_site.urls import API_URLCONF
 
     importlib.import_module(API_URLCONF)
+    all_providers()

@@ -5,9 +5,4 @@ class IntegrationsConfig(AppConfig):
     name = "integrations_site.integrations"
     label = "integrations"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        # Every module of the providers package registers its providers on import.
-        from .providers import load_providers
-
-        load_providers()
+    # No ready(): the providers register themselves with the first lookup (providers/base.py).

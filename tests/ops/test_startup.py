@@ -1,5 +1,7 @@
-"""Start-up without the API framework: a process checks, loads its middleware and answers a
-page without importing django-ninja or pydantic; the first API request loads them."""
+"""Start-up without the API framework or the providers: a process checks, loads its
+middleware and answers a page without importing django-ninja, pydantic or any provider module
+(boto3's among them); the first API request loads the framework, the first provider lookup
+every provider."""
 
 import subprocess
 import sys
@@ -21,12 +23,15 @@ django.setup()
 from django.core.checks import run_checks
 from django.test import Client
 problems = [m for m in run_checks() if m.is_serious()]
-heavy = lambda: sorted(m for m in ("ninja", "pydantic", "boto3") if m in sys.modules)
+PROVIDER = "integrations_site.integrations.providers.aws.access_keys"
+heavy = lambda: sorted(m for m in ("ninja", "pydantic", "boto3", PROVIDER) if m in sys.modules)
 client = Client(HTTP_HOST="127.0.0.1")
 page = client.get("/healthz").status_code
 before = heavy()
 api = client.get("/api/v1/").status_code
 print(problems, page, before, api, heavy())
+from integrations_site.integrations.providers import get_provider
+print(get_provider("aws").display_name, PROVIDER in sys.modules)
 """
 
 
@@ -47,8 +52,11 @@ def test_a_fresh_process_answers_a_page_without_the_api_framework(tmp_path):
         timeout=120,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    # No serious check problem, /healthz answered with nothing heavy loaded, then the API.
-    assert done.stdout.strip().splitlines()[-1] == "[] 200 [] 200 ['ninja', 'pydantic']"
+    # No serious check problem, /healthz answered with nothing heavy loaded, then the API;
+    # the first lookup of a provider finds it.
+    *_, served, looked_up = done.stdout.strip().splitlines()
+    assert served == "[] 200 [] 200 ['ninja', 'pydantic']"
+    assert looked_up.endswith(" True") and looked_up != " True"
 
 
 urlpatterns = [

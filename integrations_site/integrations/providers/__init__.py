@@ -45,8 +45,8 @@ __all__ = [
 
 
 def load_providers() -> None:
-    """Import every module of this package, so each provider registers itself. Called once
-    from IntegrationsConfig.ready(); a new provider module needs no list to be edited.
+    """Import every module of this package, so each provider registers itself. Called once,
+    by the first lookup (base._registry()); a new provider module needs no list to be edited.
     Private modules (`_name`) register nothing and load where they are used."""
     for module in pkgutil.walk_packages(__path__, prefix=f"{__name__}."):
         if not module.name.rpartition(".")[2].startswith("_"):

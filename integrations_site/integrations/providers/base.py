@@ -4,9 +4,10 @@ registry of providers, the results of checks and pulls, and the errors callers c
 Callers (views, the API, deployments, storage) import from here only, never a provider
 module, so a new provider is one new module in this package plus its tests: it subclasses
 ``Provider`` and is decorated with ``@register``; ``load_providers()`` imports every module
-of the package at start-up."""
+of the package with the first lookup."""
 
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -226,6 +227,23 @@ class Provider:
 # --- the registry of providers ----------------------------------------------------------------
 
 _REGISTRY: dict[str, Provider] = {}
+# The provider modules load with the first lookup, not at start-up: they bring boto3's and the
+# registry clients' imports, which a process that never touches a provider (a management
+# command, runserver before its first request) does not pay for.
+_LOADED = False
+_LOADING = threading.RLock()
+
+
+def _registry() -> dict[str, Provider]:
+    global _LOADED
+    if not _LOADED:
+        with _LOADING:
+            if not _LOADED:
+                from . import load_providers
+
+                load_providers()
+                _LOADED = True
+    return _REGISTRY
 
 
 def register(cls: type[Provider]) -> type[Provider]:
@@ -239,17 +257,17 @@ def unregister(key: str) -> None:
 
 
 def get_provider(key: str) -> Provider | None:
-    return _REGISTRY.get(key)
+    return _registry().get(key)
 
 
 def all_providers() -> list[Provider]:
-    return list(_REGISTRY.values())
+    return list(_registry().values())
 
 
 def providers_for(integration_type: str) -> list[Provider]:
-    return [p for p in _REGISTRY.values() if p.integration_type == integration_type]
+    return [p for p in _registry().values() if p.integration_type == integration_type]
 
 
 def provider_display_name(key: str) -> str:
-    provider = _REGISTRY.get(key)
+    provider = _registry().get(key)
     return provider.display_name if provider else key
