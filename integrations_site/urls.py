@@ -33,6 +33,9 @@ def lazy_include(route: str, urlconf: str, *, app_name: str, namespace: str) -> 
 
 
 urlpatterns = [
+    # First: a request tries the patterns in order, and the API is the busiest (pull credentials
+    # on every pod start); behind the "" includes it paid for failing each of their patterns.
+    lazy_include("api/v1/", API_URLCONF, app_name="ninja", namespace="api-v1"),
     path("", RedirectView.as_view(pattern_name="integrations:list", permanent=False)),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -41,7 +44,6 @@ urlpatterns = [
     path("storage-drivers/", include("integrations_site.storage.urls")),
     path("tokens/", include("integrations_site.api.urls")),
     path("", include("integrations_site.deployments.urls")),
-    lazy_include("api/v1/", API_URLCONF, app_name="ninja", namespace="api-v1"),
     # Operations: liveness, readiness, metrics (no sign-in; /metrics guards itself).
     path("", include("integrations_site.ops.urls")),
     path("admin/", admin.site.urls),

@@ -21,6 +21,16 @@ def _key_checks_proven_per_test():
     forget_verified_keys()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: a count of failed tokens or a cached row left by
+    an earlier test (the failure throttle counts per address, and every test client is
+    127.0.0.1) would change what a later one sees."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def org_admin(db):
     return make_user("alice")

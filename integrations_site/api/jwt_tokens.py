@@ -7,6 +7,8 @@ so revocation takes effect at once. PyJWT does the encoding and checking: the sa
 dtlpy decodes with, and it refuses every algorithm but the one named (no "none", no RS/HS
 confusion)."""
 
+import threading
+import time
 from datetime import datetime
 from typing import Any
 
@@ -50,12 +52,25 @@ def token_encode(
     return jwt.encode(claims, settings.API_TOKEN_SIGNING_KEY, algorithm=ALGORITHM)
 
 
+# Tokens this process has verified, by (signing key, token): their claims. Every request of a
+# runtime token carries the same string, and PyJWT's checks cost a tenth of a cached pull;
+# the signature of a given string under a given key does not change, so only the expiry is
+# checked again. Failures are not kept (a token refused for a clock skew may pass later).
+_VERIFIED: dict[tuple[str, str], dict[str, Any]] = {}
+VERIFIED_MAX = 4096
+_VERIFIED_WRITE = threading.Lock()
+
+
 def token_claims(raw: str) -> dict[str, Any] | None:
     """The claims of a token this site signed and that has not expired; None otherwise."""
+    key = (settings.API_TOKEN_SIGNING_KEY, raw)
+    claims = _VERIFIED.get(key)
+    if claims is not None:
+        return claims if claims["exp"] > time.time() else None
     import jwt
 
     try:
-        return jwt.decode(
+        claims = jwt.decode(
             raw,
             settings.API_TOKEN_SIGNING_KEY,
             algorithms=[ALGORITHM],
@@ -63,3 +78,8 @@ def token_claims(raw: str) -> dict[str, Any] | None:
         )
     except jwt.InvalidTokenError:
         return None
+    with _VERIFIED_WRITE:
+        while len(_VERIFIED) >= VERIFIED_MAX:  # the oldest out first
+            del _VERIFIED[next(iter(_VERIFIED))]
+        _VERIFIED[key] = claims
+    return claims

@@ -6,14 +6,17 @@ import base64
 import json
 import logging
 import secrets
+import time
 import uuid
 from datetime import timedelta
 
 import jwt
 import pytest
 from django.conf import settings
+from django.test import override_settings
 from django.utils import timezone
 
+from integrations_site.api import jwt_tokens
 from integrations_site.api.models import ApiToken, hash_token
 from integrations_site.api.services import (
     api_token_create,
@@ -137,6 +140,38 @@ def test_an_expired_jwt_is_refused_though_its_row_has_not_expired(client, org, o
     raw = signed(claims_for(org_admin, exp_in=-timedelta(seconds=5)))
     stored_token(org_admin, raw, expires_at=timezone.now() + timedelta(days=1))
     assert client.get(org_url(org), headers=bearer(raw)).status_code == 401
+
+
+def test_a_token_verified_before_is_refused_once_it_expires(client, org, org_admin):
+    # The process keeps the tokens it has verified; the expiry is checked on every request.
+    claims = claims_for(org_admin, exp_in=timedelta(seconds=2))
+    raw = signed(claims)
+    stored_token(org_admin, raw)
+    assert client.get(org_url(org), headers=bearer(raw)).status_code == 200
+    assert client.get(org_url(org), headers=bearer(raw)).status_code == 200
+    time.sleep(max(0.0, claims["exp"] - time.time()) + 0.05)
+    assert client.get(org_url(org), headers=bearer(raw)).status_code == 401
+
+
+def test_a_token_verified_under_one_signing_key_is_refused_under_another(client, org, org_admin):
+    raw = signed(claims_for(org_admin))
+    stored_token(org_admin, raw)
+    assert client.get(org_url(org), headers=bearer(raw)).status_code == 200
+    with override_settings(API_TOKEN_SIGNING_KEY="a-new-signing-key-" + "n" * 40):
+        assert client.get(org_url(org), headers=bearer(raw)).status_code == 401
+    assert client.get(org_url(org), headers=bearer(raw)).status_code == 200
+
+
+def test_the_verified_tokens_kept_are_bounded(org_admin):
+    for _ in range(jwt_tokens.VERIFIED_MAX + 50):
+        assert jwt_tokens.token_claims(signed(claims_for(org_admin))) is not None
+    assert len(jwt_tokens._VERIFIED) <= jwt_tokens.VERIFIED_MAX
+    # A forged string is never kept, and the newest real one still is.
+    newest = signed(claims_for(org_admin))
+    assert jwt_tokens.token_claims(newest + "x") is None
+    assert jwt_tokens.token_claims(newest) is not None
+    assert (settings.API_TOKEN_SIGNING_KEY, newest) in jwt_tokens._VERIFIED
+    assert (settings.API_TOKEN_SIGNING_KEY, newest + "x") not in jwt_tokens._VERIFIED
 
 
 def test_an_unsigned_token_is_refused(client, org, org_admin):
