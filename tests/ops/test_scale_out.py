@@ -345,6 +345,12 @@ def test_each_process_keeps_its_connection_and_replaces_a_dropped_one(site):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
             [site.database],
         )
+    # pg_terminate_backend only signals: wait until the backends have ended (what a restart
+    # or failover leaves), so each socket holds the server's goodbye the health check reads.
+    deadline = time.monotonic() + 10
+    while backends(site) & before:
+        assert time.monotonic() < deadline, "the terminated backends did not end"
+        time.sleep(0.02)
     for process in ("a", "b"):
         listed = api(site, process, "get", f"/orgs/{org}/integrations", token=token, client=client)
         assert listed.status_code == 200, listed.text
