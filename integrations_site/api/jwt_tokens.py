@@ -7,6 +7,7 @@ so revocation takes effect at once. PyJWT does the encoding and checking: the sa
 dtlpy decodes with, and it refuses every algorithm but the one named (no "none", no RS/HS
 confusion)."""
 
+import hashlib
 import threading
 import time
 from datetime import datetime
@@ -52,18 +53,24 @@ def token_encode(
     return jwt.encode(claims, settings.API_TOKEN_SIGNING_KEY, algorithm=ALGORITHM)
 
 
-# Tokens this process has verified, by (signing key, token): their claims. Every request of a
-# runtime token carries the same string, and PyJWT's checks cost a tenth of a cached pull;
-# the signature of a given string under a given key does not change, so only the expiry is
-# checked again. Failures are not kept (a token refused for a clock skew may pass later).
-_VERIFIED: dict[tuple[str, str], dict[str, Any]] = {}
+# Tokens this process has verified, by signing key and the token's SHA-256 (the token itself
+# is not kept): their claims. Every request of a runtime token carries the same string, and
+# PyJWT's checks cost a tenth of a cached pull; the signature of a given string under a given
+# key does not change, so only the expiry is checked again. Failures are not kept (a token
+# refused for a clock skew may pass later).
+_VERIFIED: dict[tuple[str, bytes], dict[str, Any]] = {}
 VERIFIED_MAX = 4096
 _VERIFIED_WRITE = threading.Lock()
 
 
+def verified_key(raw: str) -> tuple[str, bytes]:
+    digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).digest()
+    return settings.API_TOKEN_SIGNING_KEY, digest
+
+
 def token_claims(raw: str) -> dict[str, Any] | None:
     """The claims of a token this site signed and that has not expired; None otherwise."""
-    key = (settings.API_TOKEN_SIGNING_KEY, raw)
+    key = verified_key(raw)
     claims = _VERIFIED.get(key)
     if claims is not None:
         return claims if claims["exp"] > time.time() else None
